@@ -1,0 +1,40 @@
+/**
+ * The admin credential: a bearer token made on first start in
+ * `/etc/sugar-server/admin.token` (mode 0600, readable by root and the daemon).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, open, readFile } from 'node:fs/promises';
+import type { Context, Middleware, Next } from 'koa';
+import { ServerErrors } from './errors.js';
+
+export async function ensureAdminToken(file: string): Promise<string> {
+  try {
+    const handle = await open(file, 'wx', 0o600);
+    const token = randomBytes(32).toString('base64url');
+    await handle.writeFile(`${token}\n`);
+    await handle.sync();
+    await handle.close();
+    return token;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  await chmod(file, 0o600);
+  return readAdminToken(file);
+}
+
+export async function readAdminToken(file: string): Promise<string> {
+  const token = (await readFile(file, 'utf8')).trim();
+  if (token.length < 16) throw ServerErrors.BAD_REQUEST(`${file} holds no usable admin token (at least 16 characters)`);
+  return token;
+}
+
+/** Lets a request through only with `Authorization: Bearer <token>`; `current` is read per request so a reload can change it. */
+export function adminGuard(current: () => string): Middleware {
+  return (ctx: Context, next: Next) => {
+    const header = ctx.get('Authorization');
+    const given = header.startsWith('Bearer ') ? Buffer.from(header.slice(7).trim()) : Buffer.alloc(0);
+    const expected = Buffer.from(current());
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw ServerErrors.UNAUTHORIZED();
+    return next();
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * The `sugar-server` command: start the daemon, ask it how it is, switch plugins,
+ * check the configuration. Exit codes: 0 ok, 1 failure, 2 usage, 78 bad config
+ * (EX_CONFIG, which systemd shows as "CONFIG").
+ */
+import { readFile, writeFile, unlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseIni, where } from './config/ini.js';
+import { readConfig } from './config/load.js';
+import { checkCoreSections } from './config/schema.js';
+import { getJson, readPid } from './control.js';
+import { Daemon } from './daemon.js';
+import { isSugarError, ServerErrors } from './errors.js';
+import { initRoot } from './init.js';
+import { urlFor } from './listeners.js';
+import { dropInDir, resolvePaths, type Paths } from './paths.js';
+import { discoverPlugins, installNodeModules } from './plugins/discover.js';
+import { makePlan } from './plugins/plan.js';
+import type { StatusBoard } from './status.js';
+
+interface StatusDocument {
+  server: { state: string; version: string; uptime: number; config: { generation: number; lastError: string | null } };
+  plugins: { service: string; package: string | null; version: string | null; enabled: boolean; state: string; uptime: number | null; error: { message: string } | null }[];
+  standby: { service: string; package: string; reason: string }[];
+  rejected: { package: string; reason: string }[];
+}
+
+const EXIT_USAGE = 2;
+const EXIT_CONFIG = 78;
+const CLI_DROP_IN = '90-plugins.conf';
+
+const ROOT_OPTIONS = {
+  root: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const USAGE = `Usage: sugar-server <command> [options]
+
+Commands:
+  start            run the daemon in the foreground (systemd runs it this way)
+  status           show the running daemon's plugins and their states
+  plugins list     list installed plugins, whether they are on, and their state
+  plugins enable NAME | plugins disable NAME
+                   switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
+  check-config     check /etc/sugar-server/ and the installed plugins without starting
+  init             create the config folders under --root (add --dev for a developer setup)
+
+Options for every command:
+  --root DIR       use DIR/etc/sugar-server, DIR/var/lib/sugar-server and DIR/run/sugar-server
+  --config DIR     read the configuration from DIR instead of /etc/sugar-server
+  -h, --help       help for a command`;
+
+const HELP: Record<string, string> = {
+  start: `Usage: sugar-server start [--root DIR] [--config DIR] [--dev]
+
+Runs the daemon in the foreground; logs are JSON lines on stdout.
+  --dev   first lay out DIR with a developer drop-in (loopback, port 5080, no mDNS)
+Signals: SIGHUP reloads the configuration (a bad one is refused and the running
+set stays); SIGTERM or SIGINT drain requests, stop plugins and exit 0.`,
+  status: `Usage: sugar-server status [--root DIR] [--config DIR] [--json]
+
+Asks the running daemon (GET /status on the [http] address and port) and prints a table.`,
+  plugins: `Usage: sugar-server plugins list [--json]
+       sugar-server plugins enable NAME
+       sugar-server plugins disable NAME
+
+enable/disable write [plugins] NAME = on|off to conf.d/${CLI_DROP_IN}, check the
+result, and send SIGHUP to the running daemon, which applies it without a restart.`,
+  'check-config': `Usage: sugar-server check-config [--root DIR] [--config DIR]
+
+Reads sugar-server.conf and conf.d/*.conf, finds installed plugins, loads the ones
+switched on and checks every section. Prints each problem as file:line and exits 78.`,
+  init: `Usage: sugar-server init [--root DIR] [--dev]
+
+Creates DIR/etc/sugar-server with the shipped defaults; with --dev also a drop-in
+for an unprivileged developer daemon on 127.0.0.1:5080 without mDNS.`,
+};
+
+export async function runCli(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : EXIT_USAGE;
+  }
+  try {
+    switch (command) {
+      case 'start':
+        return await start(rest);
+      case 'status':
+        return await status(rest);
+      case 'plugins':
+        return await plugins(rest);
+      case 'check-config':
+        return await checkConfig(rest);
+      case 'init':
+        return await init(rest);
+      default:
+        throw ServerErrors.USAGE(`unknown command "${command}"; see sugar-server --help`);
+    }
+  } catch (err) {
+    if (ServerErrors.USAGE.is(err) || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`sugar-server: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+    if (ServerErrors.CONFIG.is(err)) {
+      console.error(`sugar-server: configuration refused:\n  ${err.message.split('\n').filter((l) => !/problems in the configuration/.test(l)).map((l) => l.trim()).join('\n  ')}`);
+      return EXIT_CONFIG;
+    }
+    console.error(`sugar-server: ${isSugarError(err) ? err.message : (err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], extra: T, positionals = 0) {
+  const parsed = parseArgs({ args, options: { ...ROOT_OPTIONS, ...extra }, allowPositionals: positionals > 0, strict: true });
+  if (parsed.positionals.length > positionals) throw ServerErrors.USAGE(`unexpected argument "${parsed.positionals[positionals]}"`);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const paths = resolvePaths({ root: values.root as string | undefined, config: values.config as string | undefined });
+  return { values, positionals: parsed.positionals, paths };
+}
+
+async function start(args: string[]): Promise<number | undefined> {
+  const { values, paths } = parse(args, { dev: { type: 'boolean' } });
+  if (values.help) return help('start');
+  if (values.dev) await initRoot(paths, { dev: true });
+  const daemon = await Daemon.start(paths);
+  console.error(`sugar-server: listening on ${daemon.url} (status: ${daemon.url}/status, data: ${paths.data})`);
+
+  process.on('SIGHUP', () => void daemon.reload());
+  const stop = (signal: string) => {
+    daemon.shutdown(signal).then(
+      () => process.exit(0),
+      (err) => {
+        daemon.log.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // A plugin's stray promise must not take the school's server down.
+  process.on('unhandledRejection', (err) => daemon.log.error({ err }, 'unhandled promise rejection (a plugin bug); still running'));
+  process.on('uncaughtException', (err) => {
+    daemon.log.fatal({ err }, 'uncaught exception; exiting so the service manager restarts a clean process');
+    process.exit(1);
+  });
+  return undefined;
+}
+
+async function status(args: string[]): Promise<number> {
+  const { values, paths } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help('status');
+  const doc = await getJson<StatusDocument>(await daemonUrl(paths), '/status');
+  if (values.json) {
+    console.log(JSON.stringify(doc, null, 2));
+    return 0;
+  }
+  const { server } = doc;
+  console.log(`sugar-server ${server.version}: ${server.state}, up ${duration(server.uptime)}, config generation ${server.config.generation}`);
+  if (server.config.lastError) console.log(`last reload refused:\n  ${server.config.lastError.split('\n').join('\n  ')}`);
+  console.log(table([
+    ['SERVICE', 'PACKAGE', 'VERSION', 'STATE', 'UPTIME', 'ERROR'],
+    ...doc.plugins.map((p) => [p.service, p.package ?? '-', p.version ?? '-', p.state, p.uptime === null ? '-' : duration(p.uptime), p.error?.message ?? '']),
+  ]));
+  for (const r of doc.rejected) console.log(`skipped ${r.package}: ${r.reason}`);
+  return doc.plugins.some((p) => p.state === 'failed' || p.state === 'blocked') ? 1 : 0;
+}
+
+async function plugins(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (!action || action === '--help' || action === '-h') return help('plugins');
+  if (action === 'list') return pluginsList(rest);
+  if (action === 'enable' || action === 'disable') return pluginsSwitch(rest, action === 'enable');
+  throw ServerErrors.USAGE(`unknown plugins action "${action}"; use list, enable or disable`);
+}
+
+async function pluginsList(args: string[]): Promise<number> {
+  const { values, paths } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help('plugins');
+  const planned = await makePlan(paths);
+  if (!planned.ok) throw ServerErrors.CONFIG([...planned.problems]);
+  const live = (await readPid(paths)) ? await getJson<StatusDocument>(await daemonUrl(paths), '/status').catch(() => undefined) : undefined;
+  const rows = [...planned.plan.selection.services.values()].flatMap((choice) =>
+    choice.providers.map((candidate) => {
+      const selected = candidate === choice.provider;
+      const state = live?.plugins.find((p) => p.service === choice.service && p.package === candidate.packageName)?.state;
+      return {
+        service: choice.service,
+        package: candidate.packageName,
+        version: candidate.version,
+        enabled: selected && choice.enabled,
+        state: selected ? (state ?? (live ? '-' : 'not running')) : 'standby',
+      };
+    }));
+  if (values.json) {
+    console.log(JSON.stringify({ plugins: rows, rejected: planned.plan.discovery.rejected }, null, 2));
+    return 0;
+  }
+  console.log(table([['SERVICE', 'PACKAGE', 'VERSION', 'ENABLED', 'STATE'], ...rows.map((r) => [r.service, r.package, r.version, r.enabled ? 'on' : 'off', r.state])]));
+  for (const r of planned.plan.discovery.rejected) console.log(`skipped ${r.packageName}: ${r.reason}`);
+  return 0;
+}
+
+async function pluginsSwitch(args: string[], on: boolean): Promise<number> {
+  const { values, positionals, paths } = parse(args, {}, 1);
+  if (values.help) return help('plugins');
+  const service = positionals[0];
+  if (!service) throw ServerErrors.USAGE(`plugins ${on ? 'enable' : 'disable'} needs a service name`);
+
+  const installed = await discoverPlugins([...installNodeModules(), ...(await coreSettings(paths)).core.plugin_dirs]);
+  if (!installed.candidates.some((c) => c.service === service)) {
+    const names = [...new Set(installed.candidates.map((c) => c.service))].sort();
+    throw ServerErrors.USAGE(`no installed plugin provides "${service}" (installed: ${names.join(', ') || 'none'})`);
+  }
+
+  const file = join(dropInDir(paths), CLI_DROP_IN);
+  const previous = await readFile(file, 'utf8').catch(() => undefined);
+  await writeFile(file, renderSwitches(previous, file, service, on));
+  const planned = await makePlan(paths);
+  if (!planned.ok) {
+    if (previous === undefined) await unlink(file);
+    else await writeFile(file, previous);
+    throw ServerErrors.CONFIG([...planned.problems]);
+  }
+  const effective = planned.plan.selection.services.get(service)?.enabled;
+  if (effective !== on) {
+    const raw = await readConfig(paths);
+    const entry = raw.doc.get('plugins')?.entries.get(service);
+    throw ServerErrors.CONFIG([`${entry ? where(entry) : 'a later file'}: [plugins] ${service} = ${entry?.value ?? '?'} is read after ${relative(paths.etc, file)} and wins; change it there`]);
+  }
+
+  const pid = await readPid(paths);
+  if (!pid) {
+    console.log(`${service} switched ${on ? 'on' : 'off'} in ${file}; no daemon is running, it applies at the next start`);
+    return 0;
+  }
+  const url = await daemonUrl(paths);
+  const before = await getJson<StatusDocument>(url, '/status');
+  process.kill(pid, 'SIGHUP');
+  const after = await waitForReload(url, before.server.config.generation, before.server.config.lastError);
+  if (after.server.config.lastError && after.server.config.generation === before.server.config.generation) {
+    console.error(`sugar-server: the daemon refused the new configuration:\n  ${after.server.config.lastError}`);
+    return EXIT_CONFIG;
+  }
+  const plugin = after.plugins.find((p) => p.service === service);
+  console.log(`${service} switched ${on ? 'on' : 'off'}: ${plugin?.state ?? 'unknown'}${plugin?.error ? ` (${plugin.error.message})` : ''}`);
+  return plugin && on && plugin.state !== 'running' ? 1 : 0;
+}
+
+async function checkConfig(args: string[]): Promise<number> {
+  const { values, paths } = parse(args, {});
+  if (values.help) return help('check-config');
+  const planned = await makePlan(paths);
+  if (!planned.ok) throw ServerErrors.CONFIG([...planned.problems]);
+  const { plan } = planned;
+  const on = plan.services.filter((s) => s.enabled).map((s) => s.service);
+  console.log(`configuration OK (${plan.files.length ? plan.files.join(', ') : 'no files, all defaults'})`);
+  console.log(`services on: ${on.join(', ') || 'none'}`);
+  for (const s of plan.services) if (s.loadError) console.log(`warning: ${s.loadError.message}`);
+  for (const r of plan.discovery.rejected) console.log(`skipped ${r.packageName}: ${r.reason}`);
+  return 0;
+}
+
+async function init(args: string[]): Promise<number> {
+  const { values, paths } = parse(args, { dev: { type: 'boolean' } });
+  if (values.help) return help('init');
+  const { created } = await initRoot(paths, { dev: values.dev === true });
+  console.log(created.length ? `created ${created.join(', ')}` : `nothing to do: ${paths.etc} is already set up`);
+  return 0;
+}
+
+function help(command: string): number {
+  console.log(HELP[command]);
+  return 0;
+}
+
+async function coreSettings(paths: Paths) {
+  const raw = await readConfig(paths);
+  const core = checkCoreSections(raw.doc);
+  if (raw.problems.length || !core.ok) throw ServerErrors.CONFIG([...raw.problems, ...(core.ok ? [] : core.problems)]);
+  return core.value;
+}
+
+async function daemonUrl(paths: Paths): Promise<string> {
+  const { http } = await coreSettings(paths);
+  return urlFor(http.address, http.port);
+}
+
+/** Keep the CLI's drop-in readable: one [plugins] section, one line per service. */
+function renderSwitches(previous: string | undefined, file: string, service: string, on: boolean): string {
+  const doc = new Map();
+  if (previous) parseIni(previous, file, doc);
+  const switches = new Map<string, string>();
+  for (const [key, entry] of doc.get('plugins')?.entries ?? []) switches.set(key, entry.value);
+  switches.set(service, on ? 'on' : 'off');
+  const lines = [...switches].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key} = ${value}`);
+  return `# Written by \`sugar-server plugins enable|disable\`. Files read after this one win.\n[plugins]\n${lines.join('\n')}\n`;
+}
+
+async function waitForReload(url: string, generation: number, lastError: string | null): Promise<StatusDocument> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const doc = await getJson<StatusDocument>(url, '/status');
+    const { config } = doc.server;
+    if (config.generation > generation || (config.lastError !== lastError && config.lastError !== null) || Date.now() > deadline) return doc;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86400)}d${Math.floor((seconds % 86400) / 3600)}h`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}

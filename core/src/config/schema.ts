@@ -1,0 +1,79 @@
+/**
+ * The core's own sections and the check of any section against a shape of
+ * options. Every problem is reported as `file:line: [section] key: what is wrong`.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { where, type IniSection } from './ini.js';
+import { option, type ConfigOf, type ConfigShape } from './options.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const coreSections = {
+  core: {
+    plugin_dirs: option.list(['/usr/lib/sugar-server/plugins']),
+    start_timeout: option.duration(10_000),
+    stop_timeout: option.duration(10_000),
+    drain_timeout: option.duration(10_000),
+  },
+  http: {
+    address: option.address('::'),
+    port: option.port(80),
+    body_limit: option.size(1024 * 1024),
+  },
+  log: {
+    level: option.oneOf(LOG_LEVELS, 'info'),
+  },
+  mdns: {
+    enabled: option.flag(true),
+    name: option.text(`sugar-server on ${hostname()}`),
+  },
+} satisfies Record<string, ConfigShape>;
+
+export type CoreSectionName = keyof typeof coreSections;
+export type CoreConfig = { readonly [K in CoreSectionName]: ConfigOf<(typeof coreSections)[K]> };
+
+/** Sections that are not plugin services; a plugin may not name its service after one. */
+export const RESERVED_SECTIONS: ReadonlySet<string> = new Set([...Object.keys(coreSections), 'plugins', 'providers']);
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Check one section (absent = all defaults) against `shape`. */
+export function checkSection<S extends ConfigShape>(name: string, section: IniSection | undefined, shape: S): Checked<ConfigOf<S>> {
+  const input: Record<string, string> = {};
+  for (const [key, entry] of section?.entries ?? []) input[key] = entry.value;
+
+  const result = z.strictObject(shape).safeParse(input);
+  if (result.success) return { ok: true, value: result.data as ConfigOf<S> };
+
+  const problems: string[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const entry = section?.entries.get(key);
+        const known = Object.keys(shape);
+        const hint = known.length ? `known keys: ${known.join(', ')}` : 'this section takes no keys';
+        problems.push(`${entry ? where(entry) : '?'}: [${name}] ${key}: unknown key (${hint})`);
+      }
+      continue;
+    }
+    const key = String(issue.path[0] ?? '');
+    const entry = section?.entries.get(key);
+    const at = entry ? where(entry) : section ? where(section.origin) : 'config';
+    const message = issue.code === 'invalid_type' && !entry ? 'must be set' : issue.message;
+    problems.push(`${at}: [${name}] ${key}: ${message}`);
+  }
+  return { ok: false, problems };
+}
+
+/** Check every core section; the sections' absence means their defaults. */
+export function checkCoreSections(sections: ReadonlyMap<string, IniSection>): Checked<CoreConfig> {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const name of Object.keys(coreSections) as CoreSectionName[]) {
+    const checked = checkSection(name, sections.get(name), coreSections[name]);
+    if (checked.ok) config[name] = checked.value;
+    else problems.push(...checked.problems);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, value: config as CoreConfig };
+}

@@ -1,0 +1,208 @@
+/**
+ * The daemon: wires the subsystems and owns boot, reload and shutdown order.
+ *
+ * Boot: plan (config, discovery, plugin code, sections; refuse on any problem),
+ * lock the data folder, admin token, HTTP, plugins, mDNS, pid file.
+ * Reload (SIGHUP): plan again; a refused plan changes nothing.
+ * Shutdown (SIGTERM): stop accepting, drain, stop plugins in reverse order.
+ */
+import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { Router } from '@koa/router';
+import type { DependencyContainer } from 'tsyringe';
+import { adminGuard, ensureAdminToken, readAdminToken } from './admin.js';
+import type { CoreConfig } from './config/schema.js';
+import { removePidFile, writePidFile } from './control.js';
+import { createRootContainer } from './di.js';
+import { ServerErrors } from './errors.js';
+import { MainHttpServer } from './http/server.js';
+import { urlFor } from './listeners.js';
+import { DataDirLock } from './lock.js';
+import { createLogger, type Logger } from './log.js';
+import { Announcer } from './mdns.js';
+import { Metrics } from './metrics.js';
+import { adminTokenFile, type Paths } from './paths.js';
+import { PLUGIN_API_VERSION } from './plugins/definition.js';
+import { PluginHost } from './plugins/host.js';
+import { makePlan, type Plan } from './plugins/plan.js';
+import { ServiceDirectory } from './plugins/services.js';
+import { StatusBoard, type ConfigInfo, type ServerState } from './status.js';
+import { Tokens } from './tokens.js';
+
+export const SERVER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export class Daemon {
+  private state: ServerState = 'starting';
+  private configInfo: ConfigInfo;
+  private reloading: Promise<boolean> = Promise.resolve(true);
+  private stopping: Promise<void> | undefined;
+  private readonly announcer: Announcer;
+  readonly url: string;
+
+  private constructor(
+    readonly paths: Paths,
+    private plan: Plan,
+    readonly log: Logger,
+    private readonly lock: DataDirLock,
+    private adminToken: string,
+    private readonly http: MainHttpServer,
+    readonly host: PluginHost,
+    readonly container: DependencyContainer,
+    readonly startedAt: number,
+  ) {
+    this.configInfo = { generation: 1, loadedAt: startedAt, lastError: null };
+    this.announcer = new Announcer(log);
+    this.url = urlFor(http.address!.address, http.address!.port);
+  }
+
+  static async start(paths: Paths): Promise<Daemon> {
+    const startedAt = Date.now();
+    const planned = await makePlan(paths);
+    if (!planned.ok) throw ServerErrors.CONFIG([...planned.problems]);
+    const plan = planned.plan;
+    const core = plan.core;
+    const log = createLogger(core.log.level);
+    log.info({ version: SERVER_VERSION, root: paths.root, files: plan.files }, 'sugar-server starting');
+    for (const rejected of plan.discovery.rejected) log.warn({ package: rejected.packageName, dir: rejected.dir }, `plugin skipped: ${rejected.reason}`);
+
+    await mkdir(paths.data, { recursive: true, mode: 0o750 });
+    await mkdir(paths.etc, { recursive: true });
+    const lock = await DataDirLock.acquire(paths.data);
+    let http: MainHttpServer | undefined;
+    try {
+      const adminToken = await ensureAdminToken(adminTokenFile(paths));
+      const container = createRootContainer();
+      const services = new ServiceDirectory(container);
+
+      // The board and metrics read the daemon lazily: it exists once the port is bound.
+      let daemon: Daemon | undefined;
+      const metrics = new Metrics(() =>
+        (daemon?.host.list() ?? []).map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
+      const coreRoutes = new Router();
+      const board = new StatusBoard({
+        version: SERVER_VERSION,
+        api: PLUGIN_API_VERSION,
+        startedAt,
+        state: () => daemon?.state ?? 'starting',
+        get host() {
+          return daemon!.host;
+        },
+        config: () => daemon!.configInfo,
+        discovery: () => daemon && { discovery: daemon.plan.discovery, selection: daemon.plan.selection },
+      });
+      coreRoutes.get('/status', (ctx) => {
+        ctx.set('Content-Type', 'application/json; charset=utf-8');
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = board.json();
+      });
+      coreRoutes.get('/metrics', async (ctx) => {
+        ctx.set('Content-Type', metrics.registry.contentType);
+        ctx.body = await metrics.text();
+      });
+
+      http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit }, coreRoutes);
+      const requireAdmin = adminGuard(() => daemon!.adminToken);
+      const host = new PluginHost(
+        log,
+        {
+          log,
+          metrics,
+          container,
+          services,
+          http,
+          requireAdmin,
+          dataDir: paths.data,
+          etcDir: paths.etc,
+          defaultAddress: core.http.address,
+          bodyLimit: core.http.body_limit,
+          drainMs: core.core.drain_timeout,
+        },
+        { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout },
+      );
+      container.register(Tokens.Config, { useFactory: () => daemon!.plan.core });
+      container.register(Tokens.Logger, { useValue: log });
+      container.register(Tokens.Paths, { useValue: paths });
+      container.register(Tokens.Metrics, { useValue: metrics });
+      container.register(Tokens.Clock, { useValue: { now: () => Date.now() } });
+
+      await http.listen(core.http.port, core.http.address);
+      daemon = new Daemon(paths, plan, log, lock, adminToken, http, host, container, startedAt);
+      await host.apply(plan.services);
+      daemon.announce();
+      await writePidFile(paths);
+      daemon.state = 'running';
+      log.info({ url: daemon.url }, `sugar-server ready at ${daemon.url}`);
+      return daemon;
+    } catch (err) {
+      await http?.close(0);
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Re-read everything; apply only if the new configuration is sound. Resolves false when refused. */
+  reload(): Promise<boolean> {
+    this.reloading = this.reloading.then(() => this.reloadNow());
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<boolean> {
+    if (this.stopping) return false;
+    this.state = 'reloading';
+    try {
+      const planned = await makePlan(this.paths);
+      if (!planned.ok) {
+        this.configInfo = { ...this.configInfo, lastError: planned.problems.join('\n') };
+        this.log.error({ problems: planned.problems }, 'new configuration refused; still running the previous one');
+        return false;
+      }
+      const next = planned.plan;
+      this.warnAboutRestartOnly(this.plan.core, next.core);
+      this.log.level = next.core.log.level;
+      this.host.timeouts = { startMs: next.core.core.start_timeout, stopMs: next.core.core.stop_timeout };
+      this.plan = next;
+      this.adminToken = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.adminToken);
+      await this.host.apply(next.services);
+      this.configInfo = { generation: this.configInfo.generation + 1, loadedAt: Date.now(), lastError: null };
+      this.announce();
+      this.log.info({ generation: this.configInfo.generation, files: next.files }, 'configuration reloaded');
+      return true;
+    } finally {
+      if (!this.stopping) this.state = 'running';
+    }
+  }
+
+  /** Stop accepting, drain in-flight requests (bounded), stop plugins in reverse order. */
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopping';
+      this.log.info({ reason }, 'sugar-server stopping');
+      const drainMs = this.plan.core.core.drain_timeout;
+      await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
+      await this.http.close(drainMs);
+      await this.host.stopAll();
+      await removePidFile(this.paths);
+      await this.lock.release();
+      this.log.info('sugar-server stopped');
+    })();
+    return this.stopping;
+  }
+
+  private announce(): void {
+    const mdns = this.plan.core.mdns;
+    if (!mdns.enabled) {
+      void this.announcer.close();
+      return;
+    }
+    const services = this.host.list().filter((p) => p.state === 'running').map((p) => p.service);
+    this.announcer.announce({ name: mdns.name, port: this.http.address!.port, version: SERVER_VERSION, services });
+  }
+
+  private warnAboutRestartOnly(before: CoreConfig, after: CoreConfig): void {
+    const changed = (['address', 'port', 'body_limit'] as const).filter((key) => before.http[key] !== after.http[key]);
+    if (before.core.drain_timeout !== after.core.drain_timeout) changed.push('drain_timeout' as never);
+    if (changed.length) this.log.warn({ keys: changed }, `changes to ${changed.join(', ')} take effect after a restart`);
+  }
+}

@@ -1,0 +1,33 @@
+/** Turns any thrown value into the JSON error a client may see: `{error: {code, message}}`. */
+import type { Context } from 'koa';
+import { isSugarError, SugarError } from '../errors.js';
+
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'SERVER_ERR_BAD_REQUEST',
+  401: 'SERVER_ERR_UNAUTHORIZED',
+  403: 'SERVER_ERR_FORBIDDEN',
+  404: 'SERVER_ERR_NOT_FOUND',
+  405: 'SERVER_ERR_METHOD_NOT_ALLOWED',
+  413: 'SERVER_ERR_BODY_TOO_LARGE',
+  415: 'SERVER_ERR_UNSUPPORTED_MEDIA',
+};
+
+/** Normalise: our errors pass through; koa/http-errors keep their status; the rest are 500. */
+export function toSugarError(err: unknown): SugarError {
+  if (isSugarError(err)) return err;
+  const { status, expose, message } = (err ?? {}) as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof status === 'number' && status >= 400 && status < 600) {
+    const code = CODES_BY_STATUS[status] ?? (status >= 500 ? 'SERVER_ERR_INTERNAL' : 'SERVER_ERR_HTTP');
+    return new SugarError(code, typeof message === 'string' ? message : 'error', { status, expose: expose === true, cause: err });
+  }
+  return new SugarError('SERVER_ERR_INTERNAL', 'internal error', { status: 500, expose: false, cause: err });
+}
+
+/** Write the error as the response; a 5xx never shows internals, only the request id to quote. */
+export function respondWithError(ctx: Context, error: SugarError, requestId: string): void {
+  ctx.status = error.status;
+  ctx.set('Content-Type', 'application/json; charset=utf-8');
+  const message = error.expose ? error.message : `internal error (request ${requestId})`;
+  ctx.body = JSON.stringify({ error: { code: error.expose ? error.code : 'SERVER_ERR_INTERNAL', message } });
+  if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="sugar-server"');
+}

@@ -1,0 +1,23 @@
+/**
+ * The public surface of `sugar-server` for plugin authors: the plugin contract,
+ * typed options, errors, DI tokens, HTTP helpers and storage types.
+ */
+export { definePlugin, PLUGIN_API_VERSION } from './plugins/definition.js';
+export type {
+  Awaitable,
+  BoundListener,
+  HttpListener,
+  ListenSpec,
+  PluginContext,
+  PluginDefinition,
+} from './plugins/definition.js';
+export { option, makeOption } from './config/options.js';
+export type { ConfigOf, ConfigShape, Option } from './config/options.js';
+export { SugarError, ServerErrors, errorType, isSugarError, withCause } from './errors.js';
+export type { ErrorType, SugarErrorOptions } from './errors.js';
+export { Tokens } from './tokens.js';
+export type { Clock } from './tokens.js';
+export { readBody, readJson } from './http/body.js';
+export type { BodyOptions } from './http/body.js';
+export type { Store } from './storage.js';
+export type { Logger } from './log.js';

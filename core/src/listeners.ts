@@ -1,0 +1,97 @@
+/**
+ * Ports the core owns: the main HTTP server and the extra TCP/HTTP ports plugins
+ * ask for. Each tracks its connections so that closing can drain in-flight work
+ * for a bounded time and then cut what is left.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type Koa from 'koa';
+import { ServerErrors, withCause } from './errors.js';
+import type { Logger } from './log.js';
+import type { BoundListener } from './plugins/definition.js';
+
+export class OwnedPort {
+  private readonly sockets = new Set<Socket>();
+  private bound: BoundListener | undefined;
+
+  private constructor(
+    readonly name: string,
+    private readonly server: Server | HttpServer,
+  ) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** An HTTP port serving `app`. */
+  static http(name: string, app: Koa): OwnedPort {
+    const server = createHttpServer(app.callback());
+    // Behind no proxy on a school LAN: keep idle keep-alive sockets short-lived.
+    server.keepAliveTimeout = 5_000;
+    return new OwnedPort(name, server);
+  }
+
+  /** A TCP port; socket errors are logged here so a rude client never takes the process down. */
+  static tcp(name: string, log: Logger, onConnection: (socket: Socket) => void): OwnedPort {
+    const server = createTcpServer((socket) => {
+      socket.on('error', (err) => log.debug({ err, listener: name }, 'connection error'));
+      try {
+        onConnection(socket);
+      } catch (err) {
+        log.error({ err, listener: name }, 'connection handler threw; connection closed');
+        socket.destroy();
+      }
+    });
+    return new OwnedPort(name, server);
+  }
+
+  get address(): BoundListener | undefined {
+    return this.bound;
+  }
+
+  async listen(port: number, address: string): Promise<BoundListener> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ port, host: address, exclusive: true }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : err.message;
+      throw withCause(ServerErrors.LISTEN(this.name, `${address}:${port}`, why), err);
+    });
+    const info = this.server.address() as AddressInfo;
+    this.bound = { address: info.address, port: info.port };
+    return this.bound;
+  }
+
+  /** Stop accepting, let open connections finish for up to `drainMs`, then cut them. */
+  async close(drainMs: number): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const http = this.server as HttpServer;
+    if (typeof http.closeIdleConnections === 'function') http.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainMs);
+    });
+    await Promise.race([closed, deadline]);
+    clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+/** Address to reach a server bound to `address` from this machine. */
+export function localAddressFor(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '::1';
+  return address;
+}
+
+export function urlFor(address: string, port: number): string {
+  const host = localAddressFor(address);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Builds what a running plugin is handed, and owns every resource the plugin
+ * opens through it, so stopping (or giving up on) a plugin releases them all.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { Middleware } from 'koa';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import { ServerErrors } from '../errors.js';
+import { createApp } from '../http/app.js';
+import { MainHttpServer } from '../http/server.js';
+import { OwnedPort } from '../listeners.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { JsonStore, type Store } from '../storage.js';
+import type { BoundListener, HttpListener, ListenSpec, PluginContext } from './definition.js';
+import type { Candidate } from './manifest.js';
+import type { ServiceDirectory } from './services.js';
+
+export interface RuntimeDeps {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly container: DependencyContainer;
+  readonly services: ServiceDirectory;
+  readonly http: MainHttpServer;
+  readonly requireAdmin: Middleware;
+  readonly dataDir: string;
+  readonly etcDir: string;
+  readonly defaultAddress: string;
+  readonly bodyLimit: number;
+  readonly drainMs: number;
+}
+
+export class PluginRuntime {
+  readonly ctx: PluginContext;
+  private readonly abort = new AbortController();
+  private readonly ports: { name: string; port: OwnedPort }[] = [];
+  private readonly child: DependencyContainer;
+  private store: Promise<JsonStore<unknown>> | undefined;
+  private released = false;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    candidate: Candidate,
+    config: unknown,
+  ) {
+    const service = candidate.service;
+    const log = deps.log.child({ plugin: service });
+    this.child = deps.container.createChildContainer();
+    const router = MainHttpServer.routerFor(service);
+    const dataDir = join(deps.dataDir, service);
+    const storeFile = join(deps.dataDir, 'stores', `${service}.json`);
+
+    this.ctx = {
+      service,
+      packageName: candidate.packageName,
+      version: candidate.version,
+      config: config as Readonly<unknown>,
+      log,
+      container: this.child,
+      router,
+      dataDir,
+      etcDir: deps.etcDir,
+      signal: this.abort.signal,
+      requireAdmin: deps.requireAdmin,
+      openStore: <T>(defaults: T): Promise<Store<T>> => {
+        this.assertOpen();
+        this.store ??= JsonStore.open<unknown>(storeFile, defaults);
+        return this.store as Promise<Store<T>>;
+      },
+      listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
+        this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, onConnection)),
+      listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
+        const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit });
+        const portRouter = MainHttpServer.routerFor(service);
+        app.use(portRouter.routes()).use(portRouter.allowedMethods());
+        const bound = await this.open(spec, OwnedPort.http(`${service}/${spec.name}`, app));
+        return { ...bound, router: portRouter };
+      },
+      provide: <T>(token: InjectionToken<T>, value: T) => {
+        this.assertOpen();
+        deps.services.provide(service, token, value);
+      },
+    };
+  }
+
+  /** The extra ports this plugin holds, as bound. */
+  listeners(): { name: string; address: string; port: number }[] {
+    return this.ports.flatMap(({ name, port }) => (port.address ? [{ name, ...port.address }] : []));
+  }
+
+  /** Prepare the data folder before the plugin's start runs. */
+  async prepare(): Promise<void> {
+    await mkdir(this.ctx.dataDir, { recursive: true, mode: 0o750 });
+  }
+
+  /** Serve the plugin's main-server routes (after its start succeeded). */
+  mount(): void {
+    if (!this.released) this.deps.http.mount(this.ctx.service, this.ctx.router);
+  }
+
+  /** Abort, unmount, close ports, withdraw services, flush the store, dispose the container. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.abort.abort();
+    this.deps.http.unmount(this.ctx.service);
+    this.deps.services.withdraw(this.ctx.service);
+    await Promise.allSettled(this.ports.map(({ port }) => port.close(this.deps.drainMs)));
+    if (this.store) await (await this.store.catch(() => undefined))?.flush().catch(() => {});
+    await this.child.dispose();
+  }
+
+  private async open(spec: ListenSpec, port: OwnedPort): Promise<BoundListener> {
+    this.assertOpen();
+    const bound = await port.listen(spec.port, spec.address ?? this.deps.defaultAddress);
+    if (this.released) {
+      await port.close(0);
+      throw ServerErrors.SERVICE_UNAVAILABLE(this.ctx.service);
+    }
+    this.ports.push({ name: spec.name, port });
+    this.ctx.log.info({ listener: spec.name, address: bound.address, port: bound.port }, `${spec.name} listening`);
+    return bound;
+  }
+
+  private assertOpen(): void {
+    if (this.released) throw ServerErrors.SERVICE_UNAVAILABLE(this.ctx.service);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Runs plugins: starts them in dependency order, each under a timeout; a plugin
+ * that throws or hangs is marked failed and its dependants blocked while the rest
+ * serve. `apply` moves from the running set to a new plan, touching only what
+ * changed (the SIGHUP path); `stopAll` stops in reverse start order.
+ */
+import { isSugarError, ServerErrors, withCause, type SugarError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { withTimeout } from '../timeout.js';
+import { PluginRuntime, type RuntimeDeps } from './context.js';
+import type { PluginDefinition } from './definition.js';
+import { orderServices } from './graph.js';
+import type { Candidate } from './manifest.js';
+
+export type PluginState = 'disabled' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'blocked';
+
+/** One service as the new configuration wants it. */
+export interface PlannedService {
+  readonly service: string;
+  readonly enabled: boolean;
+  readonly provider?: Candidate | undefined;
+  readonly providers: readonly Candidate[];
+  readonly definition?: PluginDefinition | undefined;
+  /** The validated section. */
+  readonly config?: unknown;
+  /** Why the provider's code could not be loaded. */
+  readonly loadError?: SugarError | undefined;
+  /** The section's text, to notice changes on reload. */
+  readonly sectionKey: string;
+}
+
+export interface PluginStatus {
+  readonly service: string;
+  readonly packageName: string | null;
+  readonly version: string | null;
+  readonly enabled: boolean;
+  readonly state: PluginState;
+  readonly dependsOn: readonly string[];
+  readonly error: { readonly code: string; readonly message: string } | null;
+  /** When it reached `running`, epoch ms. */
+  readonly since: number | null;
+  /** Extra ports it listens on. */
+  readonly listeners: readonly { name: string; address: string; port: number }[];
+}
+
+export interface HostTimeouts {
+  startMs: number;
+  stopMs: number;
+}
+
+interface Entry {
+  planned: PlannedService;
+  state: PluginState;
+  error?: SugarError | undefined;
+  since?: number | undefined;
+  runtime?: PluginRuntime | undefined;
+}
+
+export class PluginHost {
+  private readonly entries = new Map<string, Entry>();
+  /** Services in the order they reached `running`. */
+  private startOrder: string[] = [];
+  /** Bumped on every state change; lets /status cache its answer. */
+  generation = 0;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly runtimeDeps: RuntimeDeps,
+    public timeouts: HostTimeouts,
+  ) {}
+
+  list(): PluginStatus[] {
+    return [...this.entries.values()].map(({ planned, state, error, since, runtime }) => ({
+      service: planned.service,
+      packageName: planned.provider?.packageName ?? null,
+      version: planned.provider?.version ?? null,
+      enabled: planned.enabled,
+      state,
+      dependsOn: planned.provider?.dependsOn ?? [],
+      error: error ? { code: error.code, message: error.message } : null,
+      since: since ?? null,
+      listeners: runtime?.listeners() ?? [],
+    }));
+  }
+
+  /** Move to `plan`: stop what is off or changed (and its dependants), then start what should run. */
+  async apply(plan: readonly PlannedService[]): Promise<void> {
+    const wanted = new Map(plan.filter((p) => p.enabled && p.provider).map((p) => [p.service, p]));
+
+    const toStop = new Set<string>();
+    for (const [service, entry] of this.entries) {
+      if (!entry.runtime) continue;
+      const next = wanted.get(service);
+      if (!next || next.provider?.dir !== entry.planned.provider?.dir || next.sectionKey !== entry.planned.sectionKey) toStop.add(service);
+    }
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [service, entry] of this.entries) {
+        if (entry.runtime && !toStop.has(service) && entry.planned.provider?.dependsOn.some((dep) => toStop.has(dep))) {
+          toStop.add(service);
+          grew = true;
+        }
+      }
+    }
+    for (const service of [...this.startOrder].reverse()) if (toStop.has(service)) await this.stopOne(service);
+
+    const planned = new Set(plan.map((p) => p.service));
+    for (const service of [...this.entries.keys()]) if (!planned.has(service)) this.entries.delete(service);
+    for (const p of plan) {
+      const entry = this.entries.get(p.service);
+      if (entry?.runtime) continue;
+      this.entries.set(p.service, { planned: p, state: p.enabled ? 'stopped' : 'disabled' });
+    }
+    this.generation++;
+
+    const { order, cycles } = orderServices(new Map([...wanted].map(([service, p]) => [service, p.provider!.dependsOn])));
+    for (const service of wanted.keys()) {
+      const cycle = cycles.get(service);
+      if (cycle) this.settle(service, 'failed', ServerErrors.PLUGIN_BLOCKED(service, `dependency cycle ${cycle}`));
+    }
+    for (const service of order) await this.startOne(service);
+    for (const service of wanted.keys()) {
+      const entry = this.entries.get(service)!;
+      if (entry.state === 'stopped') this.settle(service, 'blocked', ServerErrors.PLUGIN_BLOCKED(service, 'a service it depends on is in a dependency cycle'));
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    for (const service of [...this.startOrder].reverse()) await this.stopOne(service);
+  }
+
+  private async startOne(service: string): Promise<void> {
+    const entry = this.entries.get(service)!;
+    if (entry.runtime) return;
+    const { planned } = entry;
+
+    for (const dep of planned.provider!.dependsOn) {
+      const state = this.entries.get(dep)?.state;
+      if (state !== 'running') {
+        const why = state === undefined ? `it needs service "${dep}", which no installed plugin provides`
+          : state === 'disabled' ? `it needs service "${dep}", which is switched off`
+          : `it needs service "${dep}", which is ${state}`;
+        this.settle(service, 'blocked', ServerErrors.PLUGIN_BLOCKED(service, why));
+        return;
+      }
+    }
+    if (planned.loadError || !planned.definition) {
+      this.settle(service, 'failed', planned.loadError ?? ServerErrors.PLUGIN_INVALID(planned.provider!.packageName, 'not loaded'));
+      return;
+    }
+
+    const definition = planned.definition;
+    const runtime = new PluginRuntime(this.runtimeDeps, planned.provider!, planned.config);
+    entry.runtime = runtime;
+    this.settle(service, 'starting');
+    const ms = this.timeouts.startMs;
+    try {
+      await runtime.prepare();
+      await withTimeout(Promise.resolve().then(() => definition.start(runtime.ctx)), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms));
+      runtime.mount();
+      entry.since = Date.now();
+      this.startOrder.push(service);
+      this.settle(service, 'running');
+      this.log.info({ plugin: service, package: planned.provider!.packageName, version: planned.provider!.version }, `${service} running`);
+    } catch (err) {
+      entry.runtime = undefined;
+      await runtime.release();
+      const error = isSugarError(err) ? err : withCause(ServerErrors.PLUGIN_START(service, messageOf(err)), err);
+      this.settle(service, 'failed', error);
+      this.log.error({ plugin: service, err }, error.message);
+    }
+  }
+
+  private async stopOne(service: string): Promise<void> {
+    const entry = this.entries.get(service);
+    const runtime = entry?.runtime;
+    if (!entry || !runtime) return;
+    this.settle(service, 'stopping');
+    const ms = this.timeouts.stopMs;
+    const stop = entry.planned.definition?.stop;
+    try {
+      if (stop) await withTimeout(Promise.resolve().then(() => stop(runtime.ctx)), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
+    } catch (err) {
+      this.log.error({ plugin: service, err }, `${service} did not stop cleanly; its ports and routes are closed anyway`);
+    } finally {
+      await runtime.release();
+      entry.runtime = undefined;
+      entry.since = undefined;
+      this.startOrder = this.startOrder.filter((name) => name !== service);
+      this.settle(service, entry.planned.enabled ? 'stopped' : 'disabled');
+      this.log.info({ plugin: service }, `${service} stopped`);
+    }
+  }
+
+  private settle(service: string, state: PluginState, error?: SugarError): void {
+    const entry = this.entries.get(service)!;
+    entry.state = state;
+    entry.error = error;
+    this.generation++;
+    if (error && state === 'blocked') this.log.warn({ plugin: service, code: error.code }, error.message);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

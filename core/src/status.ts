@@ -1,0 +1,85 @@
+/**
+ * `GET /status`: the server and every discovered plugin. Public, so it shows no
+ * secrets (no token, no config values). The JSON is cached until a plugin changes
+ * state or the uptime second ticks, so polling it costs one string write.
+ */
+import type { Discovery } from './plugins/discover.js';
+import type { PluginHost } from './plugins/host.js';
+import type { Selection } from './plugins/selection.js';
+
+export type ServerState = 'starting' | 'running' | 'reloading' | 'stopping';
+
+export interface ConfigInfo {
+  generation: number;
+  loadedAt: number;
+  /** The last reload that was refused, with its problems; null when the last one applied. */
+  lastError: string | null;
+}
+
+export interface StatusSource {
+  readonly version: string;
+  readonly api: string;
+  readonly startedAt: number;
+  state(): ServerState;
+  readonly host: PluginHost;
+  config(): ConfigInfo;
+  discovery(): { discovery: Discovery; selection: Selection } | undefined;
+}
+
+export class StatusBoard {
+  private cached = '';
+  private cachedKey = '';
+
+  constructor(private readonly source: StatusSource) {}
+
+  json(now = Date.now()): string {
+    const s = this.source;
+    const config = s.config();
+    const key = `${Math.floor(now / 1000)} ${s.host.generation} ${s.state()} ${config.generation} ${config.lastError ?? ''}`;
+    if (key !== this.cachedKey) {
+      this.cached = JSON.stringify(this.build(now));
+      this.cachedKey = key;
+    }
+    return this.cached;
+  }
+
+  private build(now: number) {
+    const s = this.source;
+    const found = s.discovery();
+    const config = s.config();
+    const plugins = s.host.list().map((plugin) => ({
+      service: plugin.service,
+      package: plugin.packageName,
+      version: plugin.version,
+      enabled: plugin.enabled,
+      state: plugin.state,
+      dependsOn: plugin.dependsOn,
+      uptime: plugin.since === null ? null : Math.floor((now - plugin.since) / 1000),
+      error: plugin.error,
+      listeners: plugin.listeners,
+    }));
+    const selected = new Set(plugins.map((p) => p.package));
+    const standby = (found?.discovery.candidates ?? [])
+      .filter((candidate) => !selected.has(candidate.packageName))
+      .map((candidate) => ({
+        service: candidate.service,
+        package: candidate.packageName,
+        version: candidate.version,
+        reason: `not the selected provider of "${candidate.service}"`,
+      }));
+    const rejected = (found?.discovery.rejected ?? []).map((r) => ({ package: r.packageName, reason: r.reason }));
+    return {
+      server: {
+        name: 'sugar-server',
+        version: s.version,
+        pluginApi: s.api,
+        state: s.state(),
+        uptime: Math.floor((now - s.startedAt) / 1000),
+        config: { generation: config.generation, loadedAt: new Date(config.loadedAt).toISOString(), lastError: config.lastError },
+      },
+      plugins,
+      standby,
+      rejected,
+    };
+  }
+}
