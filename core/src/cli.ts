@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { parseIni, where } from './config/ini.js';
 import { readConfig } from './config/load.js';
 import { checkCoreSections } from './config/schema.js';
-import { getJson, readPid } from './control.js';
+import { getJson, readPid, readRunningUrl } from './control.js';
 import { Daemon } from './daemon.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
@@ -284,6 +284,8 @@ async function coreSettings(paths: Paths) {
 }
 
 async function daemonUrl(paths: Paths): Promise<string> {
+  const running = await readRunningUrl(paths);
+  if (running) return running;
   const { http } = await coreSettings(paths);
   return urlFor(http.address, http.port);
 }

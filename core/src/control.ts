@@ -2,15 +2,25 @@
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ServerErrors } from './errors.js';
-import { pidFile, type Paths } from './paths.js';
+import { pidFile, urlFile, type Paths } from './paths.js';
 
-export async function writePidFile(paths: Paths): Promise<void> {
+/** Record this process as the running daemon, and where it listens. */
+export async function writeRunFiles(paths: Paths, url: string): Promise<void> {
   await mkdir(dirname(pidFile(paths)), { recursive: true });
+  await writeFile(urlFile(paths), `${url}\n`);
   await writeFile(pidFile(paths), `${process.pid}\n`);
 }
 
-export async function removePidFile(paths: Paths): Promise<void> {
-  if ((await readPid(paths)) === process.pid) await unlink(pidFile(paths)).catch(() => {});
+export async function removeRunFiles(paths: Paths): Promise<void> {
+  if ((await readPid(paths)) !== process.pid) return;
+  await unlink(pidFile(paths)).catch(() => {});
+  await unlink(urlFile(paths)).catch(() => {});
+}
+
+/** Where the running daemon listens, when one runs for these paths. */
+export async function readRunningUrl(paths: Paths): Promise<string | null> {
+  if ((await readPid(paths)) === null) return null;
+  return (await readFile(urlFile(paths), 'utf8').catch(() => '')).trim() || null;
 }
 
 /** The running daemon's pid, or null when none runs for these paths. */

@@ -12,7 +12,7 @@ import { Router } from '@koa/router';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, ensureAdminToken, readAdminToken } from './admin.js';
 import type { CoreConfig } from './config/schema.js';
-import { removePidFile, writePidFile } from './control.js';
+import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
 import { ServerErrors } from './errors.js';
 import { MainHttpServer } from './http/server.js';
@@ -131,7 +131,7 @@ export class Daemon {
       daemon = new Daemon(paths, plan, log, lock, adminToken, http, host, container, startedAt);
       await host.apply(plan.services);
       daemon.announce();
-      await writePidFile(paths);
+      await writeRunFiles(paths, daemon.url);
       daemon.state = 'running';
       log.info({ url: daemon.url }, `sugar-server ready at ${daemon.url}`);
       return daemon;
@@ -144,7 +144,12 @@ export class Daemon {
 
   /** Re-read everything; apply only if the new configuration is sound. Resolves false when refused. */
   reload(): Promise<boolean> {
-    this.reloading = this.reloading.then(() => this.reloadNow());
+    this.reloading = this.reloading.then(() =>
+      this.reloadNow().catch((err: unknown) => {
+        this.configInfo = { ...this.configInfo, lastError: `reload failed: ${(err as Error).message}` };
+        this.log.error({ err }, 'reload failed; still running what could be kept');
+        return false;
+      }));
     return this.reloading;
   }
 
@@ -183,7 +188,7 @@ export class Daemon {
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
       await this.http.close(drainMs);
       await this.host.stopAll();
-      await removePidFile(this.paths);
+      await removeRunFiles(this.paths);
       await this.lock.release();
       this.log.info('sugar-server stopped');
     })();

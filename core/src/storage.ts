@@ -113,11 +113,9 @@ export class JsonStore<T> implements Store<T> {
   }
 
   flush(): Promise<void> {
-    if (!this.next) {
-      this.next = deferred();
-      if (!this.inflight) this.startFlush();
-    }
-    return this.next.promise;
+    const next = (this.next ??= deferred());
+    if (!this.inflight) this.startFlush();
+    return next.promise;
   }
 
   private startFlush(): void {

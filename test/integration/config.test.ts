@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { BASE_CONFIG, DAEMON_MAIN, makeRoot, runCommand } from '../harness/index.js';
+
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+async function rootWith(config: string, dropIns?: Record<string, string>) {
+  const root = await makeRoot({ config, ...(dropIns ? { dropIns } : {}) });
+  roots.push(root);
+  return { root, conf: join(root, 'etc/sugar-server/sugar-server.conf'), dropIn: (name: string) => join(root, 'etc/sugar-server/conf.d', name) };
+}
+
+const cli = (root: string, ...args: string[]) => runCommand(process.execPath, [DAEMON_MAIN, ...args, '--root', root]);
+
+/** The line of sugar-server.conf where a test's own text starts: after the harness's base config and a blank line. */
+const FIRST_LINE = BASE_CONFIG.split('\n').length + 1;
+
+describe('a broken configuration stops check-config and start with file:line', () => {
+  it('refuses "echo = maybe"', async () => {
+    const { root, conf } = await rootWith('[plugins]\necho = maybe\n');
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] echo: expected on or off (also true/false, yes/no, 1/0), got "maybe"`);
+
+    const start = await cli(root, 'start');
+    expect(start.code).toBe(78);
+    expect(start.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] echo: expected on or off`);
+  });
+
+  it('refuses an unknown key in a core section and names the known ones', async () => {
+    const { root, conf } = await rootWith('[log]\nlevel = info\nlevle = debug\n');
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 2}: [log] levle: unknown key (known keys: level)`);
+  });
+
+  it('refuses an unknown key and a bad value in a plugin section, against the plugin\'s own schema', async () => {
+    const { root, dropIn } = await rootWith('[plugins]\necho = on\n', { '50-local.conf': '[echo]\ngreeting = hi\nupload_limit = lots\ncolour = blue\n' });
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${dropIn('50-local.conf')}:3: [echo] upload_limit: expected a size such as 512, 64k, 1M or 2G, got "lots"`);
+    expect(check.stderr).toContain(`${dropIn('50-local.conf')}:4: [echo] colour: unknown key (known keys: greeting, tcp_port, http_port, listeners, upload_limit)`);
+  });
+
+  it('refuses a section no installed plugin provides, and switching on a service nobody provides', async () => {
+    const { root, conf } = await rootWith('[plugins]\nleases = on\n[leasez]\nport = 191\n');
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] leases: no installed plugin provides service "leases"`);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 2}: [leasez]: unknown section`);
+  });
+
+  it('reports a line that is not INI', async () => {
+    const { root, conf } = await rootWith('[http]\nport 8080\n');
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: cannot read this line: expected "[section]" or "key = value", got "port 8080"`);
+  });
+
+  it('lets later drop-ins win, in name order', async () => {
+    const { root } = await rootWith('[plugins]\necho = on\n', {
+      '20-a.conf': '[echo]\ngreeting = from twenty\n',
+      '10-b.conf': '[echo]\ngreeting = maybe not\nupload_limit = 2k\n',
+    });
+    const check = await cli(root, 'check-config');
+    expect(check.stdout).toContain('configuration OK');
+    expect(check.stdout).toMatch(/10-b\.conf.*20-a\.conf/);
+    expect(check.stdout).toContain('services on: echo');
+    expect(check.code).toBe(0);
+  });
+});

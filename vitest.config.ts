@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['core/src/**/*.test.ts', 'sugaroid/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Each file boots real daemons; two at a time fits the 2-core machine.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
