@@ -71,14 +71,17 @@ export class OwnedPort {
   async close(drainMs: number): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Keep-alive connections go idle as their last response ends; reap them as they do.
     const http = this.server as HttpServer;
-    if (typeof http.closeIdleConnections === 'function') http.closeIdleConnections();
+    const reap = typeof http.closeIdleConnections === 'function' ? setInterval(() => http.closeIdleConnections(), 25) : undefined;
+    http.closeIdleConnections?.();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
     });
     await Promise.race([closed, deadline]);
     clearTimeout(timer);
+    clearInterval(reap);
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
