@@ -1,0 +1,38 @@
+/**
+ * A laptop on the wire: an identity plus the protocol actions it performs. Each
+ * action is a thin method over one client in `clients/`, so scenarios and the
+ * swarm speak in laptops while the protocols stay testable on their own.
+ */
+import type { RequestOptions } from './clients/http.js';
+import { fetchStatus, type ServerStatus } from './clients/status.js';
+import { discover, type DiscoveredServer, type DiscoverOptions } from './discover.js';
+import { createIdentity, type Identity, type IdentityOptions } from './identity.js';
+
+/** One emulated Sugar/XO laptop. */
+export class Laptop {
+  /**
+   * Wrap an existing identity as is. It is not checked, so a scenario can send
+   * a malformed serial on purpose; {@link Laptop.create} makes valid ones.
+   */
+  constructor(readonly identity: Identity) {}
+
+  /** A laptop with a fresh identity; fix any part of it through `options`. */
+  static create(options: IdentityOptions = {}): Laptop {
+    return new Laptop(createIdentity(options));
+  }
+
+  /** Browse the LAN for sugar-servers over mDNS. */
+  static discover(options: DiscoverOptions = {}): Promise<DiscoveredServer[]> {
+    return discover(options);
+  }
+
+  /** This laptop's XO serial. */
+  get serial(): string {
+    return this.identity.serial;
+  }
+
+  /** Ask the server which services are running (`GET /status`). */
+  status(serverUrl: string, options: RequestOptions = {}): Promise<ServerStatus> {
+    return fetchStatus(serverUrl, options);
+  }
+}
