@@ -6,12 +6,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['core/src/**/*.test.ts', 'sugaroid/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
+          // Unit tests first: they are quick and say the most when something breaks.
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

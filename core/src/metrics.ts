@@ -1,5 +1,5 @@
 /** Prometheus metrics (prom-client), served as text at `/metrics`. */
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
 
 export interface PluginStateSample {
   readonly service: string;
@@ -7,21 +7,73 @@ export interface PluginStateSample {
   readonly state: string;
 }
 
+const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] as const;
+
+interface Series {
+  readonly labels: { plugin: string; method: string; code: string };
+  count: number;
+  sum: number;
+  /** Observations per bucket (not cumulative; made cumulative when rendered). */
+  readonly buckets: Float64Array;
+}
+
+/**
+ * HTTP request latencies as a Prometheus histogram. prom-client's Histogram
+ * rebuilds and hashes the label set on every observation; requests are the hot
+ * path, so observations land in plain per-series counters here and prom-client
+ * only renders them when /metrics is scraped.
+ */
+class RequestHistogram {
+  readonly name = 'sugar_server_http_request_duration_seconds';
+  readonly help = 'HTTP requests by plugin, method and status code (the _count series counts requests)';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, Series>();
+
+  observe(plugin: string, method: string, status: number, seconds: number): void {
+    const key = `${plugin} ${method} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: { plugin, method, code: String(status) }, count: 0, sum: 0, buckets: new Float64Array(REQUEST_BUCKETS.length) };
+      this.series.set(key, series);
+    }
+    series.count++;
+    series.sum += seconds;
+    for (let i = 0; i < REQUEST_BUCKETS.length; i++) {
+      if (seconds <= REQUEST_BUCKETS[i]!) {
+        series.buckets[i]!++;
+        break;
+      }
+    }
+  }
+
+  get() {
+    const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+    for (const { labels, count, sum, buckets } of this.series.values()) {
+      let cumulative = 0;
+      REQUEST_BUCKETS.forEach((le, i) => {
+        cumulative += buckets[i]!;
+        values.push({ value: cumulative, labels: { le, ...labels }, metricName: `${this.name}_bucket` });
+      });
+      values.push({ value: count, labels: { le: '+Inf', ...labels }, metricName: `${this.name}_bucket` });
+      values.push({ value: sum, labels, metricName: `${this.name}_sum` });
+      values.push({ value: count, labels, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Histogram<'plugin' | 'method' | 'code'>;
-  /** Label children by "plugin method code": looking one up by object costs more per request. */
-  private readonly children = new Map<string, { observe(value: number): void }>();
+  private readonly requests = new RequestHistogram();
 
   constructor(pluginStates: () => readonly PluginStateSample[]) {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Histogram({
-      name: 'sugar_server_http_request_duration_seconds',
-      help: 'HTTP requests by plugin, method and status code (the _count series counts requests)',
-      labelNames: ['plugin', 'method', 'code'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: [this.registry],
-    });
+    this.registry.registerMetric(this.requests as unknown as Metric);
     new Gauge({
       name: 'sugar_server_plugin_state',
       help: 'Plugin state: 1 for the state each plugin is in',
@@ -35,13 +87,7 @@ export class Metrics {
   }
 
   observeRequest(plugin: string, method: string, status: number, seconds: number): void {
-    const key = `${plugin} ${method} ${status}`;
-    let child = this.children.get(key);
-    if (!child) {
-      child = this.requests.labels(plugin, method, String(status));
-      this.children.set(key, child);
-    }
-    child.observe(seconds);
+    this.requests.observe(plugin, method, status, seconds);
   }
 
   text(): Promise<string> {
