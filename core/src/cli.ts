@@ -17,7 +17,6 @@ import { urlFor } from './listeners.js';
 import { dropInDir, resolvePaths, type Paths } from './paths.js';
 import { discoverPlugins, installNodeModules } from './plugins/discover.js';
 import { makePlan } from './plugins/plan.js';
-import type { StatusBoard } from './status.js';
 
 interface StatusDocument {
   server: { state: string; version: string; uptime: number; config: { generation: number; lastError: string | null } };

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { Router } from '@koa/router';
+import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, ensureAdminToken, readAdminToken } from './admin.js';
 import type { CoreConfig } from './config/schema.js';
@@ -80,7 +80,6 @@ export class Daemon {
       let daemon: Daemon | undefined;
       const metrics = new Metrics(() =>
         (daemon?.host.list() ?? []).map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
-      const coreRoutes = new Router();
       const board = new StatusBoard({
         version: SERVER_VERSION,
         api: PLUGIN_API_VERSION,
@@ -92,15 +91,17 @@ export class Daemon {
         config: () => daemon!.configInfo,
         discovery: () => daemon && { discovery: daemon.plan.discovery, selection: daemon.plan.selection },
       });
-      coreRoutes.get('/status', (ctx) => {
-        ctx.set('Content-Type', 'application/json; charset=utf-8');
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = board.json();
-      });
-      coreRoutes.get('/metrics', async (ctx) => {
-        ctx.set('Content-Type', metrics.registry.contentType);
-        ctx.body = await metrics.text();
-      });
+      const coreRoutes = new Map<string, (ctx: Context) => void | Promise<void>>([
+        ['/status', (ctx) => {
+          ctx.set('Content-Type', 'application/json; charset=utf-8');
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = board.body();
+        }],
+        ['/metrics', async (ctx) => {
+          ctx.set('Content-Type', metrics.registry.contentType);
+          ctx.body = await metrics.text();
+        }],
+      ]);
 
       http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit }, coreRoutes);
       const requireAdmin = adminGuard(() => daemon!.adminToken);

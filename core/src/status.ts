@@ -27,18 +27,22 @@ export interface StatusSource {
 }
 
 export class StatusBoard {
-  private cached = '';
-  private cachedKey = '';
+  private cached = Buffer.alloc(0);
+  private cachedSecond = -1;
+  private cachedFor: unknown[] = [];
 
   constructor(private readonly source: StatusSource) {}
 
-  json(now = Date.now()): string {
+  /** The JSON document as UTF-8 bytes, rebuilt only when something in it changed. */
+  body(now = Date.now()): Buffer {
     const s = this.source;
+    const second = Math.floor(now / 1000);
     const config = s.config();
-    const key = `${Math.floor(now / 1000)} ${s.host.generation} ${s.state()} ${config.generation} ${config.lastError ?? ''}`;
-    if (key !== this.cachedKey) {
-      this.cached = JSON.stringify(this.build(now));
-      this.cachedKey = key;
+    const inputs = [s.host.generation, s.state(), config];
+    if (second !== this.cachedSecond || inputs.some((value, i) => value !== this.cachedFor[i])) {
+      this.cached = Buffer.from(JSON.stringify(this.build(now)));
+      this.cachedSecond = second;
+      this.cachedFor = inputs;
     }
     return this.cached;
   }

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   root?: string;
   /** Override the [core]/[http]/[mdns] sections the harness writes. */
   baseConfig?: string;
+  /** Run the daemon on these CPUs only (taskset list, e.g. "1"). */
+  cpus?: string;
 }
 
 export const BASE_CONFIG = `[core]
@@ -79,11 +81,14 @@ export class DaemonProcess {
   /** Start a daemon and wait until it says it is ready; rejects with its stderr if it exits first. */
   static async start(options: DaemonOptions = {}): Promise<DaemonProcess> {
     const root = await makeRoot(options);
-    return DaemonProcess.startIn(root);
+    return DaemonProcess.startIn(root, options.cpus ? { cpus: options.cpus } : {});
   }
 
-  static async startIn(root: string, extraArgs: string[] = []): Promise<DaemonProcess> {
-    const child = spawn(process.execPath, [DAEMON_MAIN, 'start', '--root', root, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  static async startIn(root: string, options: { cpus?: string } = {}): Promise<DaemonProcess> {
+    const command = [process.execPath, DAEMON_MAIN, 'start', '--root', root];
+    // Benchmarks pin the server to its own CPU so the load generator never competes with it.
+    if (options.cpus) command.unshift('taskset', '-c', options.cpus);
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new DaemonProcess(root, child);
     const ready = daemon.waitForLog((line) => line.msg.startsWith('sugar-server ready at '), 20_000);
     const code = await Promise.race([ready.then(() => undefined), daemon.exited]);

@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: each benchmark prints one line
+ * `name: ratio R (ours X, baseline Y)` measured side by side in this run.
+ * Pass names to run only some: `npm run bench -- http-status`.
+ */
+import { benchHttpStatus } from './http-status.js';
+
+const benches: Record<string, () => Promise<string>> = {
+  'http-status': benchHttpStatus,
+};
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, bench] of Object.entries(benches)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(await bench());
+}
