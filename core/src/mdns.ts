@@ -3,6 +3,7 @@
  * for sugaroid, admins and newer clients. Old laptops find the server by the host
  * name `schoolserver` instead; this is an addition, not their way in.
  */
+import type { EventEmitter } from 'node:events';
 import { Bonjour, type Service } from 'bonjour-service';
 import type { Logger } from './log.js';
 
@@ -27,7 +28,7 @@ export class Announcer {
     const key = JSON.stringify(announcement);
     if (key === this.last && this.published) return;
     this.withdrawService();
-    this.bonjour ??= new Bonjour({}, (err: Error) => this.log.warn({ err }, 'mDNS error'));
+    this.bonjour ??= this.open();
     this.published = this.bonjour.publish({
       name: announcement.name,
       type: MDNS_TYPE,
@@ -37,6 +38,15 @@ export class Announcer {
     this.published.on('error', (err: Error) => this.log.warn({ err }, 'mDNS announcement failed'));
     this.last = key;
     this.log.info({ name: announcement.name, services: announcement.services }, 'announced over mDNS');
+  }
+
+  private open(): Bonjour {
+    const report = (err: Error) => this.log.warn({ err }, 'mDNS error; announcement may be missing');
+    const bonjour = new Bonjour({}, report);
+    // multicast-dns emits 'error' (EACCES, EADDRINUSE on port 5353) on an emitter
+    // bonjour-service does not listen to; unheard, it would end the process.
+    (bonjour as unknown as { server?: { mdns?: EventEmitter } }).server?.mdns?.on('error', report);
+    return bonjour;
   }
 
   async close(): Promise<void> {
