@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // CI reads the counts from vitest's own JSON report.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test/.tmp/vitest-report.json' }]] : ['default'],
     projects: [
       {
         test: {

@@ -64,9 +64,6 @@ export function withCause<E extends SugarError>(error: E, cause: unknown): E {
 export const ServerErrors = {
   CONFIG: errorType('SERVER_ERR_CONFIG', 500, (problems: string[]) =>
     problems.length === 1 ? problems[0]! : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`),
-  PLUGIN_MANIFEST: errorType('SERVER_ERR_PLUGIN_MANIFEST', 500, (pkg: string, why: string) => `${pkg}: ${why}`),
-  PLUGIN_API: errorType('SERVER_ERR_PLUGIN_API', 500, (pkg: string, range: string, api: string) =>
-    `${pkg} needs plugin API ${range}, this server provides ${api}`),
   PLUGIN_IMPORT: errorType('SERVER_ERR_PLUGIN_IMPORT', 500, (pkg: string, why: string) => `${pkg} failed to load: ${why}`),
   PLUGIN_INVALID: errorType('SERVER_ERR_PLUGIN_INVALID', 500, (pkg: string, why: string) => `${pkg}: ${why}`),
   PLUGIN_TIMEOUT: errorType('SERVER_ERR_PLUGIN_TIMEOUT', 500, (service: string, phase: string, ms: number) =>
