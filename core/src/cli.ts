@@ -159,7 +159,8 @@ async function status(args: string[]): Promise<number> {
   const { server } = doc;
   console.log(`sugar-server ${server.version}: ${server.state}, up ${duration(server.uptime)}, config generation ${server.config.generation}`);
   if (server.config.lastError) console.log(`last reload refused:\n  ${server.config.lastError.split('\n').join('\n  ')}`);
-  console.log(table([
+  if (doc.plugins.length === 0) console.log('no plugins installed (see `sugar-server plugins list` and [core] plugin_dirs)');
+  else console.log(table([
     ['SERVICE', 'PACKAGE', 'VERSION', 'STATE', 'UPTIME', 'ERROR'],
     ...doc.plugins.map((p) => [p.service, p.package ?? '-', p.version ?? '-', p.state, p.uptime === null ? '-' : duration(p.uptime), p.error?.message ?? '']),
   ]));
@@ -197,7 +198,8 @@ async function pluginsList(args: string[]): Promise<number> {
     console.log(JSON.stringify({ plugins: rows, rejected: planned.plan.discovery.rejected }, null, 2));
     return 0;
   }
-  console.log(table([['SERVICE', 'PACKAGE', 'VERSION', 'ENABLED', 'STATE'], ...rows.map((r) => [r.service, r.package, r.version, r.enabled ? 'on' : 'off', r.state])]));
+  if (rows.length === 0) console.log('no plugins installed');
+  else console.log(table([['SERVICE', 'PACKAGE', 'VERSION', 'ENABLED', 'STATE'], ...rows.map((r) => [r.service, r.package, r.version, r.enabled ? 'on' : 'off', r.state])]));
   for (const r of planned.plan.discovery.rejected) console.log(`skipped ${r.packageName}: ${r.reason}`);
   return 0;
 }
