@@ -10,4 +10,6 @@ export { fetchStatus } from './clients/status.js';
 export type { PluginState, PluginStatus, ServerState, ServerStatus } from './clients/status.js';
 export type { RequestOptions } from './clients/http.js';
 export { SugaroidError, SugaroidErrors, isSugaroidError } from './errors.js';
+export { swarm, describeSwarm, percentile } from './swarm.js';
+export type { SwarmOptions, SwarmReport } from './swarm.js';
 export type { SugaroidErrorOptions, SugaroidErrorType } from './errors.js';
