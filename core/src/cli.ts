@@ -10,6 +10,7 @@ import { parseIni, where } from './config/ini.js';
 import { readConfig } from './config/load.js';
 import { checkCoreSections } from './config/schema.js';
 import { getJson, readPid, readRunningUrl } from './control.js';
+import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
@@ -45,6 +46,9 @@ Commands:
                    switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
   check-config     check /etc/sugar-server/ and the installed plugins without starting
   init             create the config folders under --root (add --dev for a developer setup)
+  <service> <command>
+                   a command of an installed plugin, e.g. \`sugar-server leases report\`;
+                   \`sugar-server <service> --help\` lists them
 
 Options for every command:
   --root DIR       use DIR/etc/sugar-server, DIR/var/lib/sugar-server and DIR/run/sugar-server
@@ -95,8 +99,12 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         return await checkConfig(rest);
       case 'init':
         return await init(rest);
-      default:
-        throw ServerErrors.USAGE(`unknown command "${command}"; see sugar-server --help`);
+      default: {
+        const { root, config, rest: pluginArgs } = splitRootOptions(rest);
+        const code = await runPluginCommand(resolvePaths({ root, config }), command, pluginArgs);
+        if (code === undefined) throw ServerErrors.USAGE(`unknown command "${command}": not a sugar-server command nor an installed service; see sugar-server --help`);
+        return code;
+      }
     }
   } catch (err) {
     if (ServerErrors.USAGE.is(err) || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -15,6 +15,7 @@ import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
 import { ServerErrors } from './errors.js';
+import { FeedPublisher } from './feeds.js';
 import { MainHttpServer } from './http/server.js';
 import { urlFor } from './listeners.js';
 import { DataDirLock } from './lock.js';
@@ -75,6 +76,7 @@ export class Daemon {
       const adminToken = await ensureAdminToken(adminTokenFile(paths));
       const container = createRootContainer();
       const services = new ServiceDirectory(container);
+      const feeds = new FeedPublisher();
 
       // The board and metrics read the daemon lazily: it exists once the port is bound.
       let daemon: Daemon | undefined;
@@ -104,6 +106,8 @@ export class Daemon {
       ]);
 
       http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit }, coreRoutes);
+      // ':' cannot start a service name, so no plugin's router can take this slot.
+      http.mount(':feeds', feeds.router);
       const requireAdmin = adminGuard(() => daemon!.adminToken);
       const host = new PluginHost(
         log,
@@ -112,6 +116,7 @@ export class Daemon {
           metrics,
           container,
           services,
+          feeds,
           http,
           requireAdmin,
           dataDir: paths.data,

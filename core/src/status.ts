@@ -61,6 +61,7 @@ export class StatusBoard {
       uptime: plugin.since === null ? null : Math.floor((now - plugin.since) / 1000),
       error: plugin.error,
       listeners: plugin.listeners,
+      feeds: plugin.feeds,
     }));
     const selected = new Set(plugins.map((p) => p.package));
     const standby = (found?.discovery.candidates ?? [])

@@ -8,13 +8,14 @@ import type { Socket } from 'node:net';
 import type { Middleware } from 'koa';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { ServerErrors } from '../errors.js';
+import { MirroredFeed, type FeedPublisher } from '../feeds.js';
 import { createApp } from '../http/app.js';
 import { MainHttpServer } from '../http/server.js';
 import { OwnedPort } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { JsonStore, type Store } from '../storage.js';
-import type { BoundListener, HttpListener, ListenSpec, PluginContext } from './definition.js';
+import type { BoundListener, FeedMirror, FeedState, HttpListener, ListenSpec, MirrorSpec, PluginContext, PublishSpec } from './definition.js';
 import type { Candidate } from './manifest.js';
 import type { ServiceDirectory } from './services.js';
 
@@ -23,6 +24,7 @@ export interface RuntimeDeps {
   readonly metrics: Metrics;
   readonly container: DependencyContainer;
   readonly services: ServiceDirectory;
+  readonly feeds: FeedPublisher;
   readonly http: MainHttpServer;
   readonly requireAdmin: Middleware;
   readonly dataDir: string;
@@ -36,6 +38,7 @@ export class PluginRuntime {
   readonly ctx: PluginContext;
   private readonly abort = new AbortController();
   private readonly ports: { name: string; port: OwnedPort }[] = [];
+  private readonly mirrors: MirroredFeed[] = [];
   private readonly child: DependencyContainer;
   private store: Promise<JsonStore<unknown>> | undefined;
   private released = false;
@@ -82,12 +85,28 @@ export class PluginRuntime {
         this.assertOpen();
         deps.services.provide(service, token, value);
       },
+      mirrorFeed: (spec: MirrorSpec): FeedMirror => {
+        this.assertOpen();
+        const mirror = new MirroredFeed(spec, dataDir, log, this.abort.signal);
+        this.mirrors.push(mirror);
+        mirror.start().catch((err: unknown) => log.error({ err, feed: spec.name }, 'feed mirror could not start'));
+        return mirror;
+      },
+      publishFeed: (spec: PublishSpec) => {
+        this.assertOpen();
+        deps.feeds.publish(service, spec);
+      },
     };
   }
 
   /** The extra ports this plugin holds, as bound. */
   listeners(): { name: string; address: string; port: number }[] {
     return this.ports.flatMap(({ name, port }) => (port.address ? [{ name, ...port.address }] : []));
+  }
+
+  /** How fresh each mirrored feed is. */
+  feeds(): FeedState[] {
+    return this.mirrors.map((mirror) => mirror.state());
   }
 
   /** Prepare the data folder before the plugin's start runs. */
@@ -107,6 +126,8 @@ export class PluginRuntime {
     this.abort.abort();
     this.deps.http.unmount(this.ctx.service);
     this.deps.services.withdraw(this.ctx.service);
+    this.deps.feeds.withdraw(this.ctx.service);
+    for (const mirror of this.mirrors) mirror.stop();
     await Promise.allSettled(this.ports.map(({ port }) => port.close(this.deps.drainMs)));
     if (this.store) await (await this.store.catch(() => undefined))?.flush().catch(() => {});
     await this.child.dispose();

@@ -35,6 +35,93 @@ export interface HttpListener extends BoundListener {
   readonly router: Router;
 }
 
+/** One file of a feed: where it sits in the feed, its digest and size. */
+export interface FeedFileEntry {
+  /** Relative path inside the feed: letters, digits, `._-` and `/`, no `..`. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** What a feed's `manifest.json` says. */
+export interface FeedManifest {
+  readonly name: string;
+  /** When the publisher built this manifest (ISO 8601). */
+  readonly generated: string;
+  readonly files: readonly FeedFileEntry[];
+}
+
+/** A complete, verified copy of a feed on disk. */
+export interface FeedSnapshot {
+  readonly manifest: FeedManifest;
+  /** Absolute path of one of its files. */
+  file(path: string): string;
+}
+
+export interface MirrorSpec {
+  /** Names the copy under the plugin's data folder and in /status. */
+  readonly name: string;
+  /** The publisher's feed URL, e.g. `http://mothership/feeds/v1/leases/`. */
+  readonly url: string;
+  /** How often to look for a new version. */
+  readonly intervalMs: number;
+  /** Called with each new verified snapshot (and at start with the last good one). */
+  apply(snapshot: FeedSnapshot): Awaitable<void>;
+}
+
+/** How fresh a mirrored feed is; shown per plugin in /status. */
+export interface FeedState {
+  readonly name: string;
+  readonly url: string;
+  readonly lastAttempt: string | null;
+  /** Last time the publisher was reached and the copy known current. */
+  readonly lastSuccess: string | null;
+  /** Last time a new version was applied. */
+  readonly lastChange: string | null;
+  readonly lastError: string | null;
+  /** `generated` of the manifest held now. */
+  readonly generated: string | null;
+}
+
+export interface FeedMirror {
+  /** Look for a new version now (also done every `intervalMs`). */
+  refresh(): Promise<FeedState>;
+  state(): FeedState;
+}
+
+export type PublishedFile = { readonly path: string } & ({ readonly data: Buffer } | { readonly file: string });
+
+export interface PublishSpec {
+  /** Served at `/feeds/v1/<name>/`. */
+  readonly name: string;
+  /** The feed's current files; asked on each manifest request. */
+  files(): Awaitable<readonly PublishedFile[]>;
+}
+
+/** What a plugin command is handed: the plugin's config and a way to reach the running daemon. */
+export interface CommandContext<C = unknown> {
+  readonly service: string;
+  readonly config: Readonly<C>;
+  readonly etcDir: string;
+  /** The plugin's data folder (`/var/lib/sugar-server/<service>`). */
+  readonly dataDir: string;
+  /** The running daemon's base URL, or null when none runs. */
+  daemonUrl(): Promise<string | null>;
+  /** Call the running daemon with the admin token; throws SERVER_ERR_NOT_RUNNING when none runs. */
+  adminFetch(path: string, init?: RequestInit): Promise<Response>;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** `sugar-server <service> <name> [args]`. */
+export interface PluginCommand<C = unknown> {
+  readonly summary: string;
+  /** Shown by `--help`, e.g. `sugar-server leases sign --serial SN --uuid U --expires DATE`. */
+  readonly usage: string;
+  /** Resolves with the exit code (0 when nothing is returned). */
+  run(args: readonly string[], ctx: CommandContext<C>): Awaitable<number | void>;
+}
+
 /** What a plugin is handed while it runs. Everything it opens through here the core closes. */
 export interface PluginContext<C = unknown> {
   /** The service this plugin provides (from its manifest). */
@@ -65,6 +152,10 @@ export interface PluginContext<C = unknown> {
   listenHttp(spec: ListenSpec): Promise<HttpListener>;
   /** Offer `value` to other plugins under `token` while this plugin runs. */
   provide<T>(token: InjectionToken<T>, value: T): void;
+  /** Mirror a feed from another sugar-server (the Mothership): conditional GET, sha256 checks, atomic swap, last good kept. */
+  mirrorFeed(spec: MirrorSpec): FeedMirror;
+  /** Publish files as a feed at `/feeds/v1/<name>/`, so this server can be the Mothership for others. */
+  publishFeed(spec: PublishSpec): void;
 }
 
 export interface PluginDefinition<S extends ConfigShape = ConfigShape> {
@@ -72,6 +163,8 @@ export interface PluginDefinition<S extends ConfigShape = ConfigShape> {
   readonly config?: S;
   start(ctx: PluginContext<ConfigOf<S>>): Awaitable<void>;
   stop?(ctx: PluginContext<ConfigOf<S>>): Awaitable<void>;
+  /** Subcommands of `sugar-server <service>`, run by the CLI (not inside the daemon). */
+  readonly commands?: Readonly<Record<string, PluginCommand<ConfigOf<S>>>>;
 }
 
 /** Carries types only; the loader does the checking. */

@@ -8,7 +8,7 @@ import { isSugarError, ServerErrors, withCause, type SugarError } from '../error
 import type { Logger } from '../log.js';
 import { withTimeout } from '../timeout.js';
 import { PluginRuntime, type RuntimeDeps } from './context.js';
-import type { PluginDefinition } from './definition.js';
+import type { FeedState, PluginDefinition } from './definition.js';
 import { orderServices } from './graph.js';
 import type { Candidate } from './manifest.js';
 
@@ -41,6 +41,8 @@ export interface PluginStatus {
   readonly since: number | null;
   /** Extra ports it listens on. */
   readonly listeners: readonly { name: string; address: string; port: number }[];
+  /** Feeds it mirrors, with their freshness. */
+  readonly feeds: readonly FeedState[];
 }
 
 export interface HostTimeouts {
@@ -80,6 +82,7 @@ export class PluginHost {
       error: error ? { code: error.code, message: error.message } : null,
       since: since ?? null,
       listeners: runtime?.listeners() ?? [],
+      feeds: runtime?.feeds() ?? [],
     }));
   }
 

@@ -1,0 +1,89 @@
+/**
+ * `sugar-server <service> <command> [args]`: subcommands that plugins define
+ * (`sugar-server leases report`). They run in the CLI process with the plugin's
+ * checked section, and reach the running daemon through its admin API.
+ */
+import { join } from 'node:path';
+import { readAdminToken } from './admin.js';
+import { readConfig } from './config/load.js';
+import { checkCoreSections, checkSection } from './config/schema.js';
+import { readRunningUrl } from './control.js';
+import { ServerErrors } from './errors.js';
+import { adminTokenFile, type Paths } from './paths.js';
+import type { CommandContext } from './plugins/definition.js';
+import { discoverPlugins, installNodeModules } from './plugins/discover.js';
+import { loadDefinition } from './plugins/loader.js';
+import { selectPlugins } from './plugins/selection.js';
+
+/** Run `args[0]` of the plugin providing `service`; undefined when no plugin provides it. */
+export async function runPluginCommand(paths: Paths, service: string, args: readonly string[]): Promise<number | undefined> {
+  const raw = await readConfig(paths);
+  const core = checkCoreSections(raw.doc);
+  if (raw.problems.length || !core.ok) throw ServerErrors.CONFIG([...raw.problems, ...(core.ok ? [] : core.problems)]);
+  const discovery = await discoverPlugins([...installNodeModules(), ...core.value.core.plugin_dirs]);
+  const choice = selectPlugins(discovery, raw.doc).services.get(service);
+  if (!choice) return undefined;
+  const provider = choice.provider;
+  if (!provider) {
+    throw ServerErrors.USAGE(`${choice.providers.length} packages provide "${service}"; choose one with [providers] ${service} = <package>`);
+  }
+  const definition = await loadDefinition(provider, core.value.core.start_timeout);
+  const commands = definition.commands ?? {};
+  const [name, ...rest] = args;
+
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const names = Object.keys(commands);
+    console.log(names.length
+      ? `Usage: sugar-server ${service} <command> [options]\n\nCommands:\n${names.map((n) => `  ${n.padEnd(12)} ${commands[n]!.summary}`).join('\n')}`
+      : `${provider.packageName} has no commands`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw ServerErrors.USAGE(`"${service}" has no command "${name}"; see sugar-server ${service} --help`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+
+  const section = checkSection(service, choice.section, definition.config ?? {});
+  if (!section.ok) throw ServerErrors.CONFIG(section.problems);
+  const ctx: CommandContext = {
+    service,
+    config: section.value,
+    etcDir: paths.etc,
+    dataDir: join(paths.data, service),
+    daemonUrl: () => readRunningUrl(paths),
+    adminFetch: async (path, init = {}) => {
+      const url = await readRunningUrl(paths);
+      if (!url) throw ServerErrors.NOT_RUNNING(paths.run, 'no pid file of a live daemon');
+      const token = await readAdminToken(adminTokenFile(paths));
+      const headers = new Headers(init.headers);
+      headers.set('Authorization', `Bearer ${token}`);
+      try {
+        return await fetch(new URL(path, url), { ...init, headers, signal: init.signal ?? AbortSignal.timeout(60_000) });
+      } catch (err) {
+        throw ServerErrors.NOT_RUNNING(url, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+      }
+    },
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  };
+  return (await command.run(rest, ctx)) ?? 0;
+}
+
+/** Take `--root`/`--config` (the core's options) out of a plugin command's arguments. */
+export function splitRootOptions(args: readonly string[]): { root?: string; config?: string; rest: string[] } {
+  const result: { root?: string; config?: string; rest: string[] } = { rest: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const match = /^--(root|config)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      result.rest.push(arg);
+      continue;
+    }
+    const value = match[2] ?? args[++i];
+    if (value === undefined) throw ServerErrors.USAGE(`--${match[1]} needs a folder`);
+    result[match[1] as 'root' | 'config'] = value;
+  }
+  return result;
+}
