@@ -10,6 +10,13 @@ import { ServerErrors, withCause } from './errors.js';
 import type { Logger } from './log.js';
 import type { BoundListener } from './plugins/definition.js';
 
+/**
+ * A school's laptops boot together at 8 o'clock: hundreds connect in the same
+ * second. Node's default backlog (511) would drop the rest of the SYNs and make
+ * them wait a retransmit; the kernel still caps this at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export class OwnedPort {
   private readonly sockets = new Set<Socket>();
   private bound: BoundListener | undefined;
@@ -54,7 +61,7 @@ export class OwnedPort {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ port, host: address, exclusive: true }, () => {
+      this.server.listen({ port, host: address, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         resolve();
       });
