@@ -80,4 +80,8 @@ export const SugaroidErrors = {
   BAD_IDENTITY: errorType('SUGAROID_ERR_BAD_IDENTITY', (field: string, value: string, why: string) => `${field} "${value}" ${why}`),
   /** The CLI was called wrongly. */
   USAGE: errorType('SUGAROID_ERR_USAGE', (why: string) => why),
+  /** The server answered, and said no (a registration refused with a reason). */
+  REFUSED: errorType('SUGAROID_ERR_REFUSED', (what: string, why: string) => `${what} refused: ${why}`),
+  /** The server sent lease text, but no lease in it would activate this laptop. */
+  BAD_LEASE: errorType('SUGAROID_ERR_BAD_LEASE', (serial: string, why: string) => `no lease in the answer activates ${serial}: ${why}`),
 } as const;

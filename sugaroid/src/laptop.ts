@@ -3,7 +3,9 @@
  * action is a thin method over one client in `clients/`, so scenarios and the
  * swarm speak in laptops while the protocols stay testable on their own.
  */
+import { activate, ACTIVATION_PORT, type ActivationOptions, type ActivationResult } from './clients/activation.js';
 import type { RequestOptions } from './clients/http.js';
+import { registerJson, registerXmlRpc, type RegisterOptions, type RegistrationResult } from './clients/registry.js';
 import { fetchStatus, type ServerStatus } from './clients/status.js';
 import { discover, type DiscoveredServer, type DiscoverOptions } from './discover.js';
 import { createIdentity, type Identity, type IdentityOptions } from './identity.js';
@@ -34,5 +36,25 @@ export class Laptop {
   /** Ask the server which services are running (`GET /status`). */
   status(serverUrl: string, options: RequestOptions = {}): Promise<ServerStatus> {
     return fetchStatus(serverUrl, options);
+  }
+
+  /**
+   * Register with the school server. For `xmlrpc` (the default, as deployed
+   * laptops do) `server` is the registration port, e.g. `http://schoolserver:8080`;
+   * for `json` it is the main server. A refusal resolves with `success` other than `OK`.
+   */
+  register(server: string, options: RegisterOptions = {}): Promise<RegistrationResult> {
+    const { protocol = 'xmlrpc', ...request } = options;
+    return protocol === 'json' ? registerJson(server, this.identity, request) : registerXmlRpc(server, this.identity, request);
+  }
+
+  /**
+   * Ask for an activation lease as the XO does at boot (TCP port 191): `lease`
+   * (checked against this laptop's serial and expiry, and signature when
+   * `publicKey` is given), `stolen`, or `none`. A lease that would not activate
+   * this laptop rejects with SUGAROID_ERR_BAD_LEASE.
+   */
+  activate(host: string, port = ACTIVATION_PORT, options: ActivationOptions = {}): Promise<ActivationResult> {
+    return activate(host, port, this.identity, options);
   }
 }

@@ -49,7 +49,10 @@ export function generateSshKey(type: SshKeyType = 'ed25519', comment = ''): SshK
       pair = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256, comment });
       break;
     case 'ed25519':
-      pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+      // ssh2 strips leading zero bytes from the 32-byte public key (1 key in 256), which
+      // leaves a key that OpenSSH and the registry refuse; draw again until it has none.
+      do pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+      while (readSshStrings(Buffer.from(pair.public.split(' ')[1] ?? '', 'base64'))[1]?.length !== 32);
       break;
     default:
       throw new TypeError(`unsupported SSH key type "${String(type)}"; use one of ${SSH_KEY_TYPES.join(', ')}`);
