@@ -1,0 +1,35 @@
+/**
+ * sugar-server-registry: the identity of the school's laptops (serial, uuid,
+ * nick, SSH key). Answers the XML-RPC `register` call Sugar and XO laptops make
+ * on port 8080, offers a JSON API, and shares the registered laptops with other
+ * plugins through {@link RegistryToken}.
+ */
+import { definePlugin, Tokens } from 'sugar-server';
+import { registryConfig } from './config.js';
+import { serveJsonApi } from './json-api.js';
+import { EMPTY_REGISTRY, Registry, type RegistryDocument } from './registry.js';
+import { RegistryToken } from './service.js';
+import { serveXmlRpc } from './xmlrpc-endpoint.js';
+
+export { RegistryToken } from './service.js';
+export type { LaptopRegistry, RegisteredLaptop } from './service.js';
+export { RegistryErrors } from './errors.js';
+export type { SshKeyType } from './ssh-key.js';
+
+export default definePlugin({
+  config: registryConfig,
+  async start(ctx) {
+    const { config } = ctx;
+    const store = await ctx.openStore<RegistryDocument>(EMPTY_REGISTRY);
+    const registry = new Registry(
+      store,
+      { backupHost: config.backup_host, jabberHost: config.jabber_host, allowRebind: config.allow_rebind },
+      ctx.log,
+      ctx.container.resolve(Tokens.Clock),
+    );
+    serveJsonApi(ctx, registry, { bodyLimit: config.body_limit });
+    const listener = await ctx.listenHttp({ name: 'registration', port: config.port, address: config.address });
+    serveXmlRpc(listener.router, registry, { bodyLimit: config.body_limit, log: ctx.log });
+    ctx.provide(RegistryToken, registry);
+  },
+});
