@@ -1,0 +1,48 @@
+/** `sugar-server leases stolen add|remove|list`: the serials that get `STOLEN`. */
+import { parseArgs } from 'node:util';
+import { ServerErrors, type PluginCommand } from 'sugar-server';
+import type { LeasesConfig } from '../config.js';
+import { isSerial } from '../lease-line.js';
+import { callDaemon } from './daemon-call.js';
+
+interface StolenList {
+  readonly stolen: readonly { serial: string; since: string }[];
+}
+
+/** `sugar-server leases stolen`. */
+export const stolenCommand: PluginCommand<LeasesConfig> = {
+  summary: 'add a serial to the stolen list, take it off, or list it',
+  usage: `sugar-server leases stolen add SN | remove SN | list [--json]
+
+A serial on the stolen list is answered STOLEN on port 191 (and by
+GET /leases/v1/lease), which locks the laptop, from the next request on.`,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: { json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    const [action, serial, extra] = positionals;
+    if (extra !== undefined) throw ServerErrors.USAGE(`unexpected argument "${extra}"`);
+    if (action === 'list') {
+      if (serial !== undefined) throw ServerErrors.USAGE(`unexpected argument "${serial}"`);
+      const { stolen } = await callDaemon<StolenList>(ctx, '/leases/v1/stolen');
+      if (values.json) ctx.out(JSON.stringify(stolen, null, 2));
+      else if (stolen.length === 0) ctx.out('no serial is on the stolen list');
+      else for (const entry of stolen) ctx.out(`${entry.serial}  since ${entry.since}`);
+      return 0;
+    }
+    if (action !== 'add' && action !== 'remove') throw ServerErrors.USAGE('expected add SN, remove SN or list');
+    if (!isSerial(serial)) throw ServerErrors.USAGE(`${action} needs a serial number${serial ? `, not "${serial}"` : ''}`);
+    const path = `/leases/v1/stolen/${encodeURIComponent(serial)}`;
+    if (action === 'add') {
+      await callDaemon(ctx, path, { method: 'PUT' });
+      ctx.out(`${serial} is on the stolen list: it is answered STOLEN from now on`);
+    } else {
+      await callDaemon(ctx, path, { method: 'DELETE' });
+      ctx.out(`${serial} is off the stolen list`);
+    }
+    return 0;
+  },
+};

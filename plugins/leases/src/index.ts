@@ -1,0 +1,73 @@
+/**
+ * sugar-server-leases: XO activation leases. Laptops ask on TCP port 191 at boot
+ * (PROTOCOLS.md section 3); admins import bundles, sign leases, keep the stolen
+ * list and watch expiry; the Mothership's bundle is mirrored when configured, and
+ * everything held is published as a feed.
+ */
+import { definePlugin, Tokens, type PluginContext } from 'sugar-server';
+import { activationHandler } from './activation-server.js';
+import { importCommand } from './commands/import.js';
+import { reportCommand } from './commands/report.js';
+import { signCommand } from './commands/sign.js';
+import { stolenCommand } from './commands/stolen.js';
+import { leasesOptions, type LeasesConfig } from './config.js';
+import { mirrorUpstream, publishLeases } from './feed.js';
+import { mountHttpApi } from './http-api.js';
+import { readPublicKey, readSigningKey } from './keys.js';
+import { LeasesService } from './leases-service.js';
+import { LeaseStore } from './lease-store.js';
+
+const DAY_MS = 86_400_000;
+
+export default definePlugin({
+  config: leasesOptions,
+
+  async start(ctx) {
+    const { config, log } = ctx;
+    const publicKey = config.public_key ? await readPublicKey(config.public_key) : null;
+    const signingKey = config.signing_key ? await readSigningKey(config.signing_key) : null;
+    if (publicKey) log.info({ keyid: publicKey.keyid }, 'lease signatures are checked on import');
+    else log.warn('[leases] public_key is not set: leases are imported and served without signature checks');
+
+    const store = await LeaseStore.open((defaults) => ctx.openStore(defaults));
+    const service = new LeasesService({
+      store,
+      publicKey,
+      signingKey,
+      container: ctx.container,
+      now: clockOf(ctx),
+      warningDays: Math.round(config.expiry_warning / DAY_MS),
+    });
+
+    mountHttpApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, service, uploadLimit: config.upload_limit });
+    await ctx.listenTcp(
+      { name: 'activation', port: config.port, address: config.address },
+      activationHandler({ answer: (serial) => service.answer(serial), log, timeoutMs: config.read_timeout }),
+    );
+    publishLeases(ctx, store);
+    if (config.upstream) mirrorUpstream(ctx, config.upstream, config.upstream_interval, { service, store, log });
+  },
+
+  commands: {
+    import: importCommand,
+    sign: signCommand,
+    stolen: stolenCommand,
+    report: reportCommand,
+  },
+});
+
+export { LeasesErrors } from './errors.js';
+export type { LeasesConfig };
+export type { ImportReport } from './import-bundle.js';
+export type { LeaseReport, ExpiringSerial, ExpiredSerial } from './report.js';
+export type { RegistryView, RegisteredLaptop } from './registry.js';
+
+/** The core's clock (tests and the report agree on "now"); the system clock if none is registered. */
+function clockOf(ctx: PluginContext<LeasesConfig>): () => number {
+  try {
+    const clock = ctx.container.resolve(Tokens.Clock);
+    return () => clock.now();
+  } catch {
+    return () => Date.now();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The leases service while it runs: the store, the deployment keys, the clock,
+ * and the registry when there is one. The TCP port, the HTTP routes and the feed
+ * all go through it, so an import from any source behaves the same.
+ */
+import type { PluginContext } from 'sugar-server';
+import { LeasesErrors } from './errors.js';
+import { importBundle, type ImportReport } from './import-bundle.js';
+import type { LeaseKey, SigningKey } from './keys.js';
+import type { Lease } from './lease-line.js';
+import type { Answer, LeaseStore } from './lease-store.js';
+import { findRegistry } from './registry.js';
+import { buildReport, type LeaseReport } from './report.js';
+import { signRequest, type SignRequest } from './sign-request.js';
+import { checkLease } from './signature.js';
+
+/** What the service is built from at start. */
+export interface LeasesServiceDeps {
+  readonly store: LeaseStore;
+  /** The deployment's public key; null means leases are stored unchecked. */
+  readonly publicKey: LeaseKey | null;
+  readonly signingKey: SigningKey | null;
+  readonly container: PluginContext['container'];
+  readonly now: () => number;
+  /** Default look-ahead of the report, in days. */
+  readonly warningDays: number;
+}
+
+/** The operations every way in (port 191, HTTP, the feed) shares. */
+export class LeasesService {
+  constructor(private readonly deps: LeasesServiceDeps) {}
+
+  /** `on` when a public key checks imports. */
+  get verification(): 'on' | 'off' {
+    return this.deps.publicKey ? 'on' : 'off';
+  }
+
+  /** What a laptop asking for `serial` gets. */
+  answer(serial: string): Answer {
+    return this.deps.store.answer(serial);
+  }
+
+  /** Import a bundle from `source` (`upload`, `feed`); see {@link importBundle}. */
+  import(data: Buffer | string, source: string): Promise<ImportReport> {
+    const registry = findRegistry(this.deps.container);
+    return importBundle(data, this.deps.store, {
+      key: this.deps.publicKey,
+      uuidOf: (serial) => registry?.get(serial)?.uuid,
+      source,
+      now: new Date(this.deps.now()),
+    });
+  }
+
+  /** Sign a new lease with the server's own key and store it in place of what the serial had. */
+  async sign(request: SignRequest): Promise<Lease> {
+    const { signingKey, publicKey } = this.deps;
+    if (!signingKey) throw LeasesErrors.NO_SIGNING_KEY();
+    const { lease, uuid } = signRequest(request, signingKey, this.deps.now());
+    const check = checkLease(lease, publicKey ?? signingKey, uuid);
+    // Only a signing key that does not match public_key gets here: its leases would be refused everywhere.
+    if (!check.ok) throw LeasesErrors.WRONG_KEY(lease.serial, signingKey.keyid, publicKey?.keyid ?? signingKey.keyid);
+    await this.deps.store.replace([[lease.serial, {
+      text: lease.text,
+      expires: [lease.expires],
+      importedAt: new Date(this.deps.now()).toISOString(),
+      source: 'signed',
+      checked: 'full',
+    }]]);
+    return lease;
+  }
+
+  /** Mark `serial` stolen: from now on it gets `STOLEN`. False when it already was. */
+  markStolen(serial: string): Promise<boolean> {
+    return this.deps.store.markStolen(serial, new Date(this.deps.now()));
+  }
+
+  /** Take `serial` off the stolen list; throws LEASES_ERR_NOT_STOLEN when it was not on it. */
+  async unmarkStolen(serial: string): Promise<void> {
+    if (!(await this.deps.store.unmarkStolen(serial))) throw LeasesErrors.NOT_STOLEN(serial);
+  }
+
+  /** The stolen list, by serial. */
+  stolen(): { serial: string; since: string }[] {
+    return this.deps.store.stolen();
+  }
+
+  /** The report; `days` overrides the configured look-ahead. */
+  report(days = this.deps.warningDays): LeaseReport {
+    return buildReport({
+      store: this.deps.store,
+      registry: findRegistry(this.deps.container),
+      now: this.deps.now(),
+      warningDays: days,
+      verification: this.verification,
+    });
+  }
+}
