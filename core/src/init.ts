@@ -26,6 +26,13 @@ port = 5080
 
 [mdns]
 enabled = off
+
+# Laptops expect 8080 and 191; a developer's daemon stays above 1024.
+[registry]
+port = 5088
+
+[leases]
+port = 5191
 `;
 
 export interface InitResult {

@@ -47,10 +47,10 @@ describe('a broken configuration stops check-config and start with file:line', (
   });
 
   it('refuses a section no installed plugin provides, and switching on a service nobody provides', async () => {
-    const { root, conf } = await rootWith('[plugins]\nleases = on\n[leasez]\nport = 191\n');
+    const { root, conf } = await rootWith('[plugins]\nlighthouse = on\n[leasez]\nport = 191\n');
     const check = await cli(root, 'check-config');
     expect(check.code).toBe(78);
-    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] leases: no installed plugin provides service "leases"`);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] lighthouse: no installed plugin provides service "lighthouse"`);
     expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 2}: [leasez]: unknown section`);
   });
 

@@ -40,9 +40,9 @@ describe('switching plugins on a running daemon', () => {
 
   it('refuses to enable a service that no installed plugin provides', async () => {
     daemon = await DaemonProcess.start();
-    const result = await daemon.cli('plugins', 'enable', 'leases');
+    const result = await daemon.cli('plugins', 'enable', 'lighthouse');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no installed plugin provides "leases"');
+    expect(result.stderr).toContain('no installed plugin provides "lighthouse"');
   });
 
   it('tells the admin when a later drop-in overrides the switch', async () => {
