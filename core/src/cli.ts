@@ -14,6 +14,7 @@ import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
+import { flushLog } from './log.js';
 import { urlFor } from './listeners.js';
 import { dropInDir, resolvePaths, type Paths } from './paths.js';
 import { discoverPlugins, installNodeModules } from './plugins/discover.js';
@@ -136,12 +137,16 @@ async function start(args: string[]): Promise<number | undefined> {
   console.error(`sugar-server: listening on ${daemon.url} (status: ${daemon.url}/status, data: ${paths.data})`);
 
   process.on('SIGHUP', () => void daemon.reload());
+  const exit = (code: number) => {
+    flushLog(daemon.log);
+    process.exit(code);
+  };
   const stop = (signal: string) => {
     daemon.shutdown(signal).then(
-      () => process.exit(0),
+      () => exit(0),
       (err) => {
         daemon.log.fatal({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -151,7 +156,7 @@ async function start(args: string[]): Promise<number | undefined> {
   process.on('unhandledRejection', (err) => daemon.log.error({ err }, 'unhandled promise rejection (a plugin bug); still running'));
   process.on('uncaughtException', (err) => {
     daemon.log.fatal({ err }, 'uncaught exception; exiting so the service manager restarts a clean process');
-    process.exit(1);
+    exit(1);
   });
   return undefined;
 }
