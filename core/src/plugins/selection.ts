@@ -64,7 +64,7 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
   const services = new Map<string, ServiceChoice>();
   for (const [service, providers] of [...byService].sort(([a], [b]) => a.localeCompare(b))) {
     const on = enabled.get(service) ?? false;
-    let provider = chosen.get(service) ?? (providers.length === 1 ? providers[0] : undefined);
+    const provider = chosen.get(service) ?? (providers.length === 1 ? providers[0] : undefined);
     if (!provider && on) {
       const at = doc.get('plugins')?.entries.get(service);
       problems.push(
@@ -72,7 +72,6 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
           `(${providers.map((c) => c.packageName).join(', ')}); choose one with [providers] ${service} = <package>`,
       );
     }
-    if (!provider && !on) provider = undefined;
     services.set(service, { service, enabled: on, provider, providers, section: doc.get(service) });
   }
 
