@@ -422,7 +422,7 @@ describe('the report', () => {
 
   it('lists expired and soon-expiring serials by their last lease, soonest first', async () => {
     const report = (await (await server.admin('/leases/v1/report')).json()) as LeaseReport;
-    expect(report.counts).toEqual({ serials: 4, leases: 5, stolen: 0 });
+    expect(report.counts).toEqual({ serials: 4, leases: 5, stolen: 0, stolenBySource: { local: 0, upstream: 0 } });
     expect(report.warningDays).toBe(30);
     expect(report.expiringSoon.map((e) => [e.serial, e.daysLeft]))
       .toEqual([[laptops.soon.serial, 3], [laptops.later.serial, 20]]);
@@ -438,7 +438,7 @@ describe('the report', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     const at = (text: string) => lines.findIndex((l) => l.includes(text));
-    expect(lines[0]).toBe('4 serial(s) with leases, 5 lease(s), 0 stolen; signatures NOT checked (no public_key)');
+    expect(lines[0]).toBe('4 serial(s) with leases, 5 lease(s), 0 stolen (0 marked here, 0 from upstream); signatures NOT checked (no public_key)');
     expect(at('EXPIRED (1)')).toBeLessThan(at('EXPIRING within 30 days (2)'));
     expect(at(laptops.gone.serial)).toBeLessThan(at(laptops.soon.serial));
     expect(at(laptops.soon.serial)).toBeLessThan(at(laptops.later.serial));
@@ -477,7 +477,7 @@ describe('one server mirroring another\'s leases', () => {
     const lease = makeLease(ana, 30, keys);
     await mothership.upload(lease);
     const manifest = await mothership.daemon.json('/feeds/v1/leases/manifest.json');
-    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['leases.sig']);
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['leases.sig', 'stolen.txt']);
     const published = await (await mothership.daemon.fetch('/feeds/v1/leases/leases.sig')).text();
     expect(published).toBe(jsonBundle({ [ana.serial]: lease }));
 

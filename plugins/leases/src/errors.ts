@@ -19,6 +19,12 @@ export const LeasesErrors = {
   NO_LEASE: errorType('LEASES_ERR_NO_LEASE', 404, (serial: string) => `no lease for ${serial}`),
   /** Taking a serial off the stolen list that is not on it. */
   NOT_STOLEN: errorType('LEASES_ERR_NOT_STOLEN', 404, (serial: string) => `${serial} is not on the stolen list`),
+  /** Removing the local mark of a serial that only the upstream server lists as stolen. */
+  STOLEN_UPSTREAM: errorType('LEASES_ERR_STOLEN_UPSTREAM', 409, (serial: string) =>
+    `${serial} is on the upstream server's stolen list, not marked here: only the upstream can take it off`),
+  /** A line of a mirrored `stolen.txt` that is not a serial; the feed version is refused as a whole. */
+  BAD_STOLEN_LIST: errorType('LEASES_ERR_BAD_STOLEN_LIST', 400, (file: string, line: number, why: string) =>
+    `${file} line ${line}: ${why}; nothing from this feed version was applied`),
   /** A serial that no XO could have. */
   BAD_SERIAL: errorType('LEASES_ERR_BAD_SERIAL', 400, (serial: string) =>
     `"${serial}" is not a serial number (letters and digits, at most 32)`),

@@ -59,13 +59,22 @@ export function mountHttpApi({ router, requireAdmin, service, uploadLimit }: Htt
   router.put('/leases/v1/stolen/:serial', requireAdmin, async (c) => {
     const serial = serialParam(c.params.serial);
     c.status = (await service.markStolen(serial)) ? 201 : 200;
-    c.body = { serial, stolen: true };
+    c.body = { serial, stolen: true, sources: service.stolenSources(serial) };
   });
 
+  /**
+   * Removes the mark made here. 204 when the serial is no longer stolen; 200
+   * with a body saying so when the upstream still marks it, since the laptop
+   * keeps being answered STOLEN.
+   */
   router.delete('/leases/v1/stolen/:serial', requireAdmin, async (c) => {
     const serial = serialParam(c.params.serial);
-    await service.unmarkStolen(serial);
-    c.status = 204;
+    const sources = await service.unmarkStolen(serial);
+    if (sources.length === 0) {
+      c.status = 204;
+      return;
+    }
+    c.body = { serial, stolen: true, sources, message: `the mark made here is removed, but ${serial} stays stolen: the upstream server lists it` };
   });
 
   router.get('/leases/v1/report', requireAdmin, (c) => {

@@ -6,6 +6,7 @@ import { importBundle, type ImportOptions } from './import-bundle.js';
 import { keyIdOf, type SigningKey } from './keys.js';
 import { LeaseStore, type LeasesDocument } from './lease-store.js';
 import { signLease } from './signature.js';
+import { emptyStolenSets } from './stolen-sets.js';
 
 function makeKey(): SigningKey {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
@@ -14,7 +15,7 @@ function makeKey(): SigningKey {
 
 /** The plugin document in memory, with the same update contract. */
 function memoryStore(): Store<LeasesDocument> {
-  const data: LeasesDocument = { leases: {}, stolen: {}, feedGenerated: null };
+  const data: LeasesDocument = { leases: {}, stolen: emptyStolenSets(), feedGenerated: null };
   return { data, update: async (change) => change(data), flush: async () => {} };
 }
 
@@ -106,7 +107,7 @@ describe('LeaseStore', () => {
     expect(await store.markStolen('SHC00000001', new Date('2025-01-01T00:00:00Z'))).toBe(true);
     expect(await store.markStolen('SHC00000001', new Date())).toBe(false);
     expect(store.answer('SHC00000001')).toEqual({ outcome: 'stolen' });
-    expect(store.stolen()).toEqual([{ serial: 'SHC00000001', since: '2025-01-01T00:00:00.000Z' }]);
+    expect(store.stolen()).toEqual([{ serial: 'SHC00000001', sources: ['local'], since: '2025-01-01T00:00:00.000Z' }]);
     expect(store.bundle().toString()).toBe(formatBundle([['SHC00000001', lease('SHC00000001')], ['SHC00000002', lease('SHC00000002')]]));
     expect(await store.unmarkStolen('SHC00000001')).toBe(true);
     expect(await store.unmarkStolen('SHC00000001')).toBe(false);

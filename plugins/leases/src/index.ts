@@ -1,8 +1,8 @@
 /**
  * sugar-server-leases: XO activation leases. Laptops ask on TCP port 191 at boot
- * (PROTOCOLS.md section 3); admins import bundles, sign leases, keep the stolen
- * list and watch expiry; the Mothership's bundle is mirrored when configured, and
- * everything held is published as a feed.
+ * (PROTOCOLS.md section 3); admins import bundles, sign leases, mark laptops
+ * stolen and watch expiry; the upstream's bundle and stolen list are mirrored
+ * when configured, and everything held is published as a feed.
  */
 import { definePlugin, Tokens, type PluginContext } from 'sugar-server';
 import { activationHandler } from './activation-server.js';
@@ -61,6 +61,7 @@ export type { LeasesConfig };
 export type { ImportReport } from './import-bundle.js';
 export type { LeaseReport, ExpiringSerial, ExpiredSerial } from './report.js';
 export type { RegistryView, RegisteredLaptop } from './registry.js';
+export type { StolenEntry, StolenSource } from './stolen-sets.js';
 
 /** The core's clock (tests and the report agree on "now"); the system clock if none is registered. */
 function clockOf(ctx: PluginContext<LeasesConfig>): () => number {

@@ -40,6 +40,11 @@ export function isSerial(value: unknown): value is string {
   return typeof value === 'string' && SERIAL.test(value);
 }
 
+/** Byte order of serials, the order every list of serials is kept and published in. */
+export function compareSerials(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Parse one line (with or without its newline); `where` names it in errors (`line 3`, `entry SHC…`). */
 export function parseLease(line: string, where: string): Lease {
   const bare = line.replace(/\r?\n$/, '');

@@ -1,11 +1,27 @@
 /**
  * What the server knows: per serial, the lease lines a bundle carried for it
  * (kept together and in bundle order, since the XO takes the first that matches
- * it), when they came and when they expire; and the stolen list. Kept in the
+ * it), when they came and when they expire; and the stolen lists, the one
+ * marked here and the one mirrored from upstream (stolen-sets.ts). Kept in the
  * plugin's document, so every change is on disk before it is acknowledged.
  */
 import type { Store } from 'sugar-server';
 import { formatBundle } from './bundle.js';
+import {
+  countStolen,
+  emptyStolenSets,
+  isStolenIn,
+  listStolen,
+  readStolenSets,
+  replaceUpstream,
+  sourcesOf,
+  stolenSerials as serialsOnEitherList,
+  type StolenCounts,
+  type StolenEntry,
+  type StolenSets,
+  type StolenSource,
+  type UpstreamChange,
+} from './stolen-sets.js';
 
 /** How the leases of a serial were checked when they came in. */
 export type CheckLevel =
@@ -32,8 +48,8 @@ export interface SerialLeases {
 /** The plugin's document. */
 export interface LeasesDocument {
   leases: Record<string, SerialLeases>;
-  stolen: Record<string, { readonly since: string }>;
-  /** `generated` of the last Mothership feed applied, so a restart does not apply it again. */
+  stolen: StolenSets;
+  /** `generated` of the last upstream feed applied, so a restart does not import its bundle again. */
   feedGenerated: string | null;
 }
 
@@ -46,9 +62,9 @@ export type Answer =
 /** The answer a stolen laptop gets, byte for byte (activate.py `check_stolen`). */
 export const STOLEN = 'STOLEN';
 
-const EMPTY: LeasesDocument = { leases: {}, stolen: {}, feedGenerated: null };
+const EMPTY: LeasesDocument = { leases: {}, stolen: emptyStolenSets(), feedGenerated: null };
 
-/** The leases and the stolen list, over the plugin's durable document. */
+/** The leases and the stolen lists, over the plugin's durable document. */
 export class LeaseStore {
   /** Bumped on every lease change; the published bundle is rebuilt only when it moved. */
   private revision = 0;
@@ -56,23 +72,24 @@ export class LeaseStore {
 
   constructor(private readonly store: Store<LeasesDocument>) {}
 
-  /** Open through `ctx.openStore`, filling in parts an older document lacks. */
+  /** Open through `ctx.openStore`, bringing a document an older version wrote to the current shape. */
   static async open(openStore: (defaults: LeasesDocument) => Promise<Store<LeasesDocument>>): Promise<LeaseStore> {
     const store = await openStore(structuredClone(EMPTY));
-    const data = store.data as Partial<LeasesDocument>;
-    if (!data.leases || !data.stolen || data.feedGenerated === undefined) {
+    const data = store.data as Partial<Record<keyof LeasesDocument, unknown>>;
+    const stolen = readStolenSets(data.stolen);
+    if (!data.leases || stolen.migrated || data.feedGenerated === undefined) {
       await store.update((doc) => {
         doc.leases ??= {};
-        doc.stolen ??= {};
+        doc.stolen = stolen.sets;
         doc.feedGenerated ??= null;
       });
     }
     return new LeaseStore(store);
   }
 
-  /** The answer for `serial`: stolen wins over any lease. */
+  /** The answer for `serial`: stolen (from either list) wins over any lease. */
   answer(serial: string): Answer {
-    if (Object.hasOwn(this.store.data.stolen, serial)) return { outcome: 'stolen' };
+    if (this.isStolen(serial)) return { outcome: 'stolen' };
     const leases = this.get(serial);
     return leases ? { outcome: 'lease', text: leases.text } : { outcome: 'none' };
   }
@@ -96,34 +113,58 @@ export class LeaseStore {
     this.revision++;
   }
 
-  /** True when `serial` is on the stolen list. */
+  /** True when either list marks `serial` stolen. */
   isStolen(serial: string): boolean {
-    return Object.hasOwn(this.store.data.stolen, serial);
+    return isStolenIn(this.store.data.stolen, serial);
   }
 
-  /** Mark `serial` stolen; false when it already was. */
+  /** The lists that mark `serial` stolen. */
+  stolenSources(serial: string): StolenSource[] {
+    return sourcesOf(this.store.data.stolen, serial);
+  }
+
+  /** Mark `serial` stolen here; false when it already was marked here. */
   async markStolen(serial: string, now: Date): Promise<boolean> {
-    if (this.isStolen(serial)) return false;
+    if (Object.hasOwn(this.store.data.stolen.local, serial)) return false;
     await this.store.update((doc) => {
-      doc.stolen[serial] = { since: now.toISOString() };
+      doc.stolen.local[serial] = { since: now.toISOString() };
     });
     return true;
   }
 
-  /** Take `serial` off the stolen list; false when it was not on it. */
+  /** Remove the mark made here; false when there was none. The upstream's mark, if any, stays. */
   async unmarkStolen(serial: string): Promise<boolean> {
-    if (!this.isStolen(serial)) return false;
+    if (!Object.hasOwn(this.store.data.stolen.local, serial)) return false;
     await this.store.update((doc) => {
-      delete doc.stolen[serial];
+      delete doc.stolen.local[serial];
     });
     return true;
   }
 
-  /** The stolen list, by serial. */
-  stolen(): { serial: string; since: string }[] {
-    return Object.entries(this.store.data.stolen)
-      .map(([serial, { since }]) => ({ serial, since }))
-      .sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+  /** Make `serials` the upstream's stolen list; written only when it changed. */
+  async replaceUpstreamStolen(serials: ReadonlySet<string>, now: Date): Promise<UpstreamChange> {
+    const change = replaceUpstream(this.store.data.stolen.upstream, serials, now);
+    if (change.added.length || change.removed.length) {
+      await this.store.update((doc) => {
+        doc.stolen.upstream = change.marks;
+      });
+    }
+    return change;
+  }
+
+  /** Every stolen serial with its sources, by serial. */
+  stolen(): StolenEntry[] {
+    return listStolen(this.store.data.stolen);
+  }
+
+  /** Every serial stolen from either list, sorted. */
+  stolenSerials(): string[] {
+    return serialsOnEitherList(this.store.data.stolen);
+  }
+
+  /** Stolen serials by source. */
+  stolenCounts(): StolenCounts {
+    return countStolen(this.store.data.stolen);
   }
 
   /** `generated` of the last Mothership feed applied. */

@@ -13,6 +13,7 @@ import { findRegistry } from './registry.js';
 import { buildReport, type LeaseReport } from './report.js';
 import { signRequest, type SignRequest } from './sign-request.js';
 import { checkLease } from './signature.js';
+import type { StolenEntry, StolenSource, UpstreamChange } from './stolen-sets.js';
 
 /** What the service is built from at start. */
 export interface LeasesServiceDeps {
@@ -69,19 +70,36 @@ export class LeasesService {
     return lease;
   }
 
-  /** Mark `serial` stolen: from now on it gets `STOLEN`. False when it already was. */
+  /** Mark `serial` stolen here: from now on it gets `STOLEN`. False when it already was marked here. */
   markStolen(serial: string): Promise<boolean> {
     return this.deps.store.markStolen(serial, new Date(this.deps.now()));
   }
 
-  /** Take `serial` off the stolen list; throws LEASES_ERR_NOT_STOLEN when it was not on it. */
-  async unmarkStolen(serial: string): Promise<void> {
-    if (!(await this.deps.store.unmarkStolen(serial))) throw LeasesErrors.NOT_STOLEN(serial);
+  /**
+   * Remove the mark made here, and answer the lists that still mark `serial`
+   * (`upstream`, or none). Throws LEASES_ERR_STOLEN_UPSTREAM when only the
+   * upstream marks it, LEASES_ERR_NOT_STOLEN when nothing does.
+   */
+  async unmarkStolen(serial: string): Promise<StolenSource[]> {
+    if (!(await this.deps.store.unmarkStolen(serial))) {
+      throw this.deps.store.isStolen(serial) ? LeasesErrors.STOLEN_UPSTREAM(serial) : LeasesErrors.NOT_STOLEN(serial);
+    }
+    return this.stolenSources(serial);
   }
 
-  /** The stolen list, by serial. */
-  stolen(): { serial: string; since: string }[] {
+  /** The lists that mark `serial` stolen. */
+  stolenSources(serial: string): StolenSource[] {
+    return this.deps.store.stolenSources(serial);
+  }
+
+  /** Every stolen serial with the lists that mark it. */
+  stolen(): StolenEntry[] {
     return this.deps.store.stolen();
+  }
+
+  /** Make `serials` the upstream's stolen list (each applied feed version replaces it as a whole). */
+  replaceUpstreamStolen(serials: ReadonlySet<string>): Promise<UpstreamChange> {
+    return this.deps.store.replaceUpstreamStolen(serials, new Date(this.deps.now()));
   }
 
   /** The report; `days` overrides the configured look-ahead. */

@@ -6,6 +6,7 @@ import { msToExp } from './expiry.js';
 import { LeaseStore, type LeasesDocument, type SerialLeases } from './lease-store.js';
 import type { RegistryView } from './registry.js';
 import { buildReport } from './report.js';
+import { emptyStolenSets } from './stolen-sets.js';
 
 const NOW = Date.parse('2025-03-10T12:00:00Z');
 const DAY = 86_400_000;
@@ -14,10 +15,11 @@ function held(...expiresInDays: number[]): SerialLeases {
   return { text: '', expires: expiresInDays.map((d) => msToExp(NOW + d * DAY)), importedAt: '', source: 'upload', checked: 'off' };
 }
 
-async function storeWith(leases: Record<string, SerialLeases>, stolen: string[] = []): Promise<LeaseStore> {
-  const data: LeasesDocument = { leases, stolen: {}, feedGenerated: null };
+async function storeWith(leases: Record<string, SerialLeases>, stolen: string[] = [], upstreamStolen: string[] = []): Promise<LeaseStore> {
+  const data: LeasesDocument = { leases, stolen: emptyStolenSets(), feedGenerated: null };
   const store = new LeaseStore({ data, update: async (change) => change(data), flush: async () => {} } as Store<LeasesDocument>);
   for (const serial of stolen) await store.markStolen(serial, new Date(NOW));
+  await store.replaceUpstreamStolen(new Set(upstreamStolen), new Date(NOW));
   return store;
 }
 
@@ -43,7 +45,7 @@ describe('buildReport', () => {
       SHC00000007: held(-5),        // stolen: locked on purpose
     }, ['SHC00000007']);
     const report = buildReport({ store, registry, now: NOW, warningDays: 30, verification: 'on' });
-    expect(report.counts).toEqual({ serials: 7, leases: 9, stolen: 1 });
+    expect(report.counts).toEqual({ serials: 7, leases: 9, stolen: 1, stolenBySource: { local: 1, upstream: 0 } });
     expect(report.expiringSoon).toEqual([
       { serial: 'SHC00000003', expires: new Date(NOW + 2.5 * DAY).toISOString(), daysLeft: 2 },
       { serial: 'SHC00000002', expires: new Date(NOW + 20 * DAY).toISOString(), daysLeft: 20 },
@@ -54,6 +56,15 @@ describe('buildReport', () => {
       withoutLease: [{ serial: 'SHC0000000A', nick: 'Ana' }, { serial: 'SHC0000000B', nick: 'Caro' }],
     });
     expect(report).not.toHaveProperty('registryNote');
+  });
+
+  it('counts stolen serials by source, and leaves those stolen upstream out of the lists too', async () => {
+    const store = await storeWith({ SHC00000001: held(-5), SHC00000002: held(3), SHC00000003: held(3) }, ['SHC00000001', 'SHC0000000A'], ['SHC00000001', 'SHC00000002']);
+    const report = buildReport({ store, registry, now: NOW, warningDays: 30, verification: 'on' });
+    expect(report.counts).toEqual({ serials: 3, leases: 3, stolen: 3, stolenBySource: { local: 2, upstream: 2 } });
+    expect(report.expired).toEqual([]);
+    expect(report.expiringSoon.map((e) => e.serial)).toEqual(['SHC00000003']);
+    expect(report.registered?.withoutLease.map((l) => l.serial)).toEqual(['SHC0000000B']);
   });
 
   it('looks as far ahead as asked', async () => {
@@ -72,7 +83,7 @@ describe('the CLI\'s words', () => {
     const store = await storeWith({ SHC00000002: held(20), SHC00000004: held(-3) });
     const text = formatReport(buildReport({ store, registry, now: NOW, warningDays: 30, verification: 'on' }));
     expect(text.split('\n')).toEqual([
-      '2 serial(s) with leases, 2 lease(s), 0 stolen; signatures checked on import',
+      '2 serial(s) with leases, 2 lease(s), 0 stolen (0 marked here, 0 from upstream); signatures checked on import',
       '',
       'EXPIRED (1): these laptops lock at their next boot',
       '  SHC00000004  expired 2025-03-07 12:00 UTC  (3 days ago)',

@@ -30,7 +30,14 @@ export interface ExpiredSerial {
 export interface LeaseReport {
   readonly generated: string;
   readonly verification: 'on' | 'off';
-  readonly counts: { readonly serials: number; readonly leases: number; readonly stolen: number };
+  readonly counts: {
+    readonly serials: number;
+    readonly leases: number;
+    /** Serials stolen from either list. */
+    readonly stolen: number;
+    /** Serials each list marks; one marked by both counts in both. */
+    readonly stolenBySource: { readonly local: number; readonly upstream: number };
+  };
   /** The window `expiringSoon` looks ahead, in days. */
   readonly warningDays: number;
   /** Serials whose last lease expires within `warningDays`, soonest first. */
@@ -70,10 +77,16 @@ export function buildReport({ store, registry, now, warningDays, verification }:
   const byTime = (a: { at: number; serial: string }, b: { at: number; serial: string }) =>
     a.at - b.at || (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0);
 
+  const stolen = store.stolenCounts();
   const report: LeaseReport = {
     generated: new Date(now).toISOString(),
     verification,
-    counts: { serials: store.entries().length, leases, stolen: store.stolen().length },
+    counts: {
+      serials: store.entries().length,
+      leases,
+      stolen: stolen.total,
+      stolenBySource: { local: stolen.local, upstream: stolen.upstream },
+    },
     warningDays,
     expiringSoon: expiring.sort(byTime).map(({ at: _at, ...rest }) => rest),
     expired: expired.sort(byTime).map(({ at: _at, ...rest }) => rest),

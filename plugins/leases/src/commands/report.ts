@@ -34,7 +34,8 @@ N days (default [leases] expiry_warning), soonest first.
 export function formatReport(report: LeaseReport): string {
   const { counts } = report;
   const lines = [
-    `${counts.serials} serial(s) with leases, ${counts.leases} lease(s), ${counts.stolen} stolen; ` +
+    `${counts.serials} serial(s) with leases, ${counts.leases} lease(s), ${counts.stolen} stolen ` +
+      `(${counts.stolenBySource.local} marked here, ${counts.stolenBySource.upstream} from upstream); ` +
       `signatures ${report.verification === 'on' ? 'checked on import' : 'NOT checked (no public_key)'}`,
     '',
   ];

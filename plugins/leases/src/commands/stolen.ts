@@ -3,19 +3,29 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LeasesConfig } from '../config.js';
 import { isSerial } from '../lease-line.js';
+import type { StolenEntry, StolenSource } from '../stolen-sets.js';
 import { callDaemon } from './daemon-call.js';
 
 interface StolenList {
-  readonly stolen: readonly { serial: string; since: string }[];
+  readonly stolen: readonly StolenEntry[];
 }
+
+/** What `DELETE /leases/v1/stolen/SN` answers when the serial stays stolen (204, no body, otherwise). */
+interface StillStolen {
+  readonly sources: readonly StolenSource[];
+}
+
+const SOURCE_WORDS: Record<StolenSource, string> = { local: 'marked here', upstream: 'from upstream' };
 
 /** `sugar-server leases stolen`. */
 export const stolenCommand: PluginCommand<LeasesConfig> = {
-  summary: 'add a serial to the stolen list, take it off, or list it',
+  summary: 'mark a serial stolen here, remove that mark, or list the stolen serials',
   usage: `sugar-server leases stolen add SN | remove SN | list [--json]
 
-A serial on the stolen list is answered STOLEN on port 191 (and by
-GET /leases/v1/lease), which locks the laptop, from the next request on.`,
+A stolen serial is answered STOLEN on port 191 (and by GET /leases/v1/lease),
+which locks the laptop, from the next request on. A serial is stolen when this
+server marked it (add/remove) or when the upstream feed lists it; remove takes
+off only the mark made here, and list shows where each mark came from.`,
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args: [...args],
@@ -30,7 +40,7 @@ GET /leases/v1/lease), which locks the laptop, from the next request on.`,
       const { stolen } = await callDaemon<StolenList>(ctx, '/leases/v1/stolen');
       if (values.json) ctx.out(JSON.stringify(stolen, null, 2));
       else if (stolen.length === 0) ctx.out('no serial is on the stolen list');
-      else for (const entry of stolen) ctx.out(`${entry.serial}  since ${entry.since}`);
+      else for (const entry of stolen) ctx.out(`${entry.serial}  since ${entry.since}  (${entry.sources.map((s) => SOURCE_WORDS[s]).join(', ')})`);
       return 0;
     }
     if (action !== 'add' && action !== 'remove') throw ServerErrors.USAGE('expected add SN, remove SN or list');
@@ -40,8 +50,9 @@ GET /leases/v1/lease), which locks the laptop, from the next request on.`,
       await callDaemon(ctx, path, { method: 'PUT' });
       ctx.out(`${serial} is on the stolen list: it is answered STOLEN from now on`);
     } else {
-      await callDaemon(ctx, path, { method: 'DELETE' });
-      ctx.out(`${serial} is off the stolen list`);
+      const still = await callDaemon<StillStolen | undefined>(ctx, path, { method: 'DELETE' });
+      if (still?.sources.length) ctx.out(`${serial}: the mark made here is removed, but it stays STOLEN: the upstream server lists it`);
+      else ctx.out(`${serial} is off the stolen list`);
     }
     return 0;
   },
