@@ -20,15 +20,15 @@ const cli = (root: string, ...args: string[]) => runCommand(process.execPath, [D
 const FIRST_LINE = BASE_CONFIG.split('\n').length + 1;
 
 describe('a broken configuration stops check-config and start with file:line', () => {
-  it('refuses "echo = maybe"', async () => {
-    const { root, conf } = await rootWith('[plugins]\necho = maybe\n');
+  it('refuses "leases = maybe"', async () => {
+    const { root, conf } = await rootWith('[plugins]\nleases = maybe\n');
     const check = await cli(root, 'check-config');
     expect(check.code).toBe(78);
-    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] echo: expected on or off (also true/false, yes/no, 1/0), got "maybe"`);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] leases: expected on or off (also true/false, yes/no, 1/0), got "maybe"`);
 
     const start = await cli(root, 'start');
     expect(start.code).toBe(78);
-    expect(start.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] echo: expected on or off`);
+    expect(start.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [plugins] leases: expected on or off`);
   });
 
   it('refuses an unknown key in a core section and names the known ones', async () => {
