@@ -9,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIVATION_PORT, ACTIVATION_TIMEOUT_MS, readPublicKeyFile, type ActivationResult } from './clients/activation.js';
 import { REGISTER_TIMEOUT_MS, type RegistrationProtocol, type RegistrationResult } from './clients/registry.js';
 import { fetchStatus, type ServerStatus } from './clients/status.js';
+import { downloadCommand, updatesCommand } from './cli-activities.js';
 import { discover } from './discover.js';
 import { isSugaroidError, SugaroidErrors } from './errors.js';
 import { createIdentity } from './identity.js';
@@ -216,6 +217,9 @@ Exits 1 when an exchange fails or a lease would not activate the laptop.
       return report.errors === 0 ? 0 : EXIT_FAILURE;
     },
   },
+
+  updates: updatesCommand,
+  download: downloadCommand,
 };
 
 const USAGE = `Usage: sugaroid <command> [options]

@@ -4,6 +4,8 @@
  * swarm speak in laptops while the protocols stay testable on their own.
  */
 import { activate, ACTIVATION_PORT, type ActivationOptions, type ActivationResult } from './clients/activation.js';
+import { checkUpdates, type UpdateCheck, type UpdateOptions } from './clients/activity-updates.js';
+import { downloadBundle, type DownloadOptions, type DownloadResult } from './clients/bundle-download.js';
 import type { RequestOptions } from './clients/http.js';
 import { registerJson, registerXmlRpc, type RegisterOptions, type RegistrationResult } from './clients/registry.js';
 import { fetchStatus, type ServerStatus } from './clients/status.js';
@@ -56,5 +58,23 @@ export class Laptop {
    */
   activate(host: string, port = ACTIVATION_PORT, options: ActivationOptions = {}): Promise<ActivationResult> {
     return activate(host, port, this.identity, options);
+  }
+
+  /**
+   * Check for activity updates as Sugar's updater does. `url` is the
+   * microformat page (e.g. `http://schoolserver/activities/`), or with
+   * `protocol: 'aslo'` the `update-aslo.php` endpoint; `installed` lists the
+   * bundles this laptop has.
+   */
+  checkUpdates(url: string, options: UpdateOptions = {}): Promise<UpdateCheck> {
+    return checkUpdates(url, options);
+  }
+
+  /**
+   * Download a bundle and check it opens as a `.xo` Sugar would install, with
+   * the bundle_id and version the activity page lists for it (or `expect`).
+   */
+  download(url: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadBundle(url, options);
   }
 }

@@ -3,12 +3,14 @@
  * `name: ratio R (ours X, baseline Y)` measured side by side in this run.
  * Pass names to run only some: `npm run bench -- http-status`.
  */
+import { benchActivities } from './activities.js';
 import { benchBootStorm } from './boot-storm.js';
 import { benchHttpStatus } from './http-status.js';
 
 const benches: Record<string, () => Promise<string>> = {
   'http-status': benchHttpStatus,
   'boot-storm': benchBootStorm,
+  activities: benchActivities,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { getOption, hasOption, IniError, parseIni, type IniDocument } from './python-ini.js';
+
+/** Every section's options as `get` returns them, or the error Python would raise. */
+function readAll(text: string): unknown {
+  let doc: IniDocument;
+  try {
+    doc = parseIni(text);
+  } catch (err) {
+    if (err instanceof IniError) return 'error';
+    throw err;
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, options] of doc.sections) {
+    out[name] = {};
+    for (const key of new Set([...doc.defaults.keys(), ...options.keys()])) {
+      try {
+        out[name][key] = getOption(doc, name, key)!;
+      } catch (err) {
+        if (!(err instanceof IniError)) throw err;
+        out[name][key] = '<error>';
+      }
+    }
+  }
+  return out;
+}
+
+const SAMPLES = [
+  '[Activity]\nname = Paint\nbundle_id = org.laptop.Paint\n',
+  '[Activity]\nName: Paint\nBUNDLE_ID=org.laptop.Paint\n',
+  '[Activity]\nsummary = first line\n  second line\n\n  after a blank\n# a comment\nname = x\n',
+  '[Activity]\nname = a = b : c\nurl: http://x/y\n',
+  '[Activity]\nname = 100%\n',
+  '[Activity]\nname = 100%% sure\n',
+  '[Activity]\nbase = Pa\nname = %(base)sint\n',
+  '[Activity]\nname = %(missing)s\n',
+  '[Activity]\nname = %(name)s\n',
+  '[DEFAULT]\nlicense = GPLv3+\n[Activity]\nname = x\n',
+  '[Activity]\nname = x\nname = y\n',
+  '[Activity]\nname = x\n[Activity]\nicon = y\n',
+  'name = x\n[Activity]\n',
+  '\ufeff[Activity]\nname = x\n',
+  '[Activity]\nthis line has no delimiter\nname = x\n',
+  '[Activity]\n= value without a key\n',
+  '[Activity] trailing]\nname = x ; not a comment\n',
+  '[activity]\nname = x\n',
+  '  [Activity]\n  name = indented\n',
+  '[Activity]\r\nname = crlf\r\nicon = i\r\n',
+  '[Activity]\nname =\ntags = a;b;\n',
+  '[Activity]\nname\t=\tTab\u00a0\n',
+];
+
+describe('activity.info read as Python configparser reads it', () => {
+  it('reads keys case-insensitively, at the first = or :, with values stripped', () => {
+    const doc = parseIni('[Activity]\nName: Paint\nBUNDLE_ID = org.laptop.Paint \nexec=a=b\n');
+    expect(getOption(doc, 'Activity', 'name')).toBe('Paint');
+    expect(getOption(doc, 'Activity', 'bundle_id')).toBe('org.laptop.Paint');
+    expect(getOption(doc, 'Activity', 'exec')).toBe('a=b');
+    expect(hasOption(doc, 'activity', 'name')).toBe(false);
+  });
+
+  it('joins continuation lines and interpolates on get', () => {
+    const doc = parseIni('[DEFAULT]\nbase = Pa\n[Activity]\nname = %(base)sint 100%%\nsummary = one\n  two\n');
+    expect(getOption(doc, 'Activity', 'name')).toBe('Paint 100%');
+    expect(getOption(doc, 'Activity', 'summary')).toBe('one\ntwo');
+    expect(hasOption(doc, 'Activity', 'base')).toBe(true);
+  });
+
+  it('raises where Python raises, naming the line', () => {
+    expect(() => parseIni('[Activity]\nname = x\nname = y\n')).toThrow('line 3: "name" appears twice in [Activity]');
+    expect(() => parseIni('name = x\n')).toThrow('line 1: text before the first [section] header');
+    expect(() => parseIni('[A]\nok = 1\njunk\n')).toThrow('line 3: not a "key = value" line');
+    expect(() => getOption(parseIni('[A]\nname = 50%\n'), 'A', 'name')).toThrow('a % must be followed by');
+  });
+
+  it.skipIf(spawnSync('python3', ['--version']).status !== 0)('agrees with Python\'s own configparser on tricky files', () => {
+    const script = `
+import configparser, json, sys
+out = []
+for text in json.load(sys.stdin):
+    cp = configparser.ConfigParser()
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        out.append('error'); continue
+    doc = {}
+    for name in cp.sections():
+        doc[name] = {}
+        for key in cp.options(name):
+            try:
+                doc[name][key] = cp.get(name, key)
+            except configparser.Error:
+                doc[name][key] = '<error>'
+    out.append(doc)
+print(json.dumps(out))
+`;
+    const run = spawnSync('python3', ['-c', script], { input: JSON.stringify(SAMPLES), encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(SAMPLES.map(readAll)).toEqual(JSON.parse(run.stdout));
+  });
+});

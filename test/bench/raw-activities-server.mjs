@@ -1,0 +1,23 @@
+// Baseline for the activities benchmark: plain node:http serving a bundle file
+// with fs.createReadStream at /bundle.xo, and fixed page bytes with the daemon's
+// headers at /page. Prints its URL, serves until killed.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+
+const [bundleFile, pageFile, headersFile] = process.argv.slice(2);
+const page = readFileSync(pageFile);
+const pageHeaders = JSON.parse(readFileSync(headersFile, 'utf8'));
+const size = statSync(bundleFile).size;
+
+const server = createServer((req, res) => {
+  if (req.url === '/page') {
+    res.writeHead(200, { ...pageHeaders, 'Content-Length': page.length });
+    res.end(page);
+  } else if (req.url === '/bundle.xo') {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.olpc-sugar', 'Content-Length': size });
+    createReadStream(bundleFile).pipe(res);
+  } else {
+    res.writeHead(404).end();
+  }
+});
+server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
