@@ -14,12 +14,13 @@ export type {
   FeedState,
   MirrorSpec,
   PluginCommand,
-  PublishedFile,
-  PublishSpec,
   HttpListener,
   ListenSpec,
   PluginContext,
   PluginDefinition,
+  PublishedFile,
+  PublishSpec,
+  StatusDetails,
 } from './plugins/definition.js';
 export { option, makeOption } from './config/options.js';
 export type { ConfigOf, ConfigShape, Option } from './config/options.js';

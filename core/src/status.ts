@@ -62,6 +62,7 @@ export class StatusBoard {
       error: plugin.error,
       listeners: plugin.listeners,
       feeds: plugin.feeds,
+      details: plugin.details,
     }));
     const selected = new Set(plugins.map((p) => p.package));
     const standby = (found?.discovery.candidates ?? [])

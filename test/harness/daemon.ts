@@ -173,6 +173,8 @@ export interface StatusDoc {
     dependsOn: string[];
     error: { code: string; message: string } | null;
     listeners: { name: string; address: string; port: number }[];
+    feeds: Record<string, string | null>[];
+    details: Record<string, unknown> | null;
   }[];
   standby: { service: string; package: string; reason: string }[];
   rejected: { package: string; reason: string }[];

@@ -204,6 +204,13 @@ describe('the activity page, ASLO and the JSON API, as laptops see them', () => 
     await server.daemon.waitForLog((l) => l.level === 40 && l.msg === 'bundle refused' && l.file === 'evil.xo');
     const status = server.daemon.plugin(await server.daemon.status(), 'activities');
     expect(status?.state).toBe('running');
+    expect(status?.details).toMatchObject({
+      problems: 2,
+      firstProblems: [
+        { file: 'broken.xo', code: 'ACTIVITIES_ERR_NOT_ZIP', reason: expect.any(String) },
+        { file: 'evil.xo', code: 'ACTIVITIES_ERR_UNSAFE_ENTRY', reason: expect.any(String) },
+      ],
+    });
   });
 
   it('lists bundles as JSON, paged, by id, newest first', async () => {

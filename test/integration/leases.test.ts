@@ -116,8 +116,11 @@ describe('laptops activating, leases stored as-is (no public key)', () => {
   });
   afterAll(() => server?.daemon.dispose());
 
-  it('warns at start that signatures are not checked', async () => {
+  it('warns at start that signatures are not checked, and says so in /status', async () => {
     await server.daemon.waitForLog((l) => l.level === 40 && /public_key is not set/.test(l.msg));
+    const status = server.daemon.plugin(await server.daemon.status(), 'leases');
+    expect(status?.details).toMatchObject({ verification: 'off', stolen: expect.any(Number), expired: expect.any(Number) });
+    expect(JSON.stringify(status?.details)).not.toMatch(/[A-Z]{3}[0-9A-F]{8}/);
   });
 
   it('gives a laptop its lease from a JSON bundle, all of its leases as stored', async () => {

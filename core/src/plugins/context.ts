@@ -15,7 +15,17 @@ import { OwnedPort } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { JsonStore, type Store } from '../storage.js';
-import type { BoundListener, FeedMirror, FeedState, HttpListener, ListenSpec, MirrorSpec, PluginContext, PublishSpec } from './definition.js';
+import type {
+  BoundListener,
+  FeedMirror,
+  FeedState,
+  HttpListener,
+  ListenSpec,
+  MirrorSpec,
+  PluginContext,
+  PublishSpec,
+  StatusDetails,
+} from './definition.js';
 import type { Candidate } from './manifest.js';
 import type { ServiceDirectory } from './services.js';
 
@@ -39,6 +49,7 @@ export class PluginRuntime {
   private readonly abort = new AbortController();
   private readonly ports: { name: string; port: OwnedPort }[] = [];
   private readonly mirrors: MirroredFeed[] = [];
+  private statusSource: (() => StatusDetails) | undefined;
   private readonly child: DependencyContainer;
   private store: Promise<JsonStore<unknown>> | undefined;
   private released = false;
@@ -96,12 +107,27 @@ export class PluginRuntime {
         this.assertOpen();
         deps.feeds.publish(service, spec);
       },
+      reportStatus: (source: () => StatusDetails) => {
+        this.assertOpen();
+        this.statusSource = source;
+      },
     };
   }
 
   /** The extra ports this plugin holds, as bound. */
   listeners(): { name: string; address: string; port: number }[] {
     return this.ports.flatMap(({ name, port }) => (port.address ? [{ name, ...port.address }] : []));
+  }
+
+  /** The plugin's own summary for /status; a throwing source is reported, not thrown. */
+  details(): StatusDetails | null {
+    if (!this.statusSource) return null;
+    try {
+      return this.statusSource();
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'status summary failed');
+      return { error: 'status summary failed' };
+    }
   }
 
   /** How fresh each mirrored feed is. */

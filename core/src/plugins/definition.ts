@@ -156,7 +156,15 @@ export interface PluginContext<C = unknown> {
   mirrorFeed(spec: MirrorSpec): FeedMirror;
   /** Publish files as a feed at `/feeds/v1/<name>/`, so this server can be the Mothership for others. */
   publishFeed(spec: PublishSpec): void;
+  /**
+   * Add a summary to this plugin's entry in `/status` (as `details`), asked at
+   * most once a second. `/status` is public: report counts and reasons, never secrets.
+   */
+  reportStatus(source: () => StatusDetails): void;
 }
+
+/** What a plugin adds to its `/status` entry: plain JSON values. */
+export type StatusDetails = Readonly<Record<string, unknown>>;
 
 export interface PluginDefinition<S extends ConfigShape = ConfigShape> {
   /** The options of the `[service]` section: defaults and validation. */

@@ -8,7 +8,7 @@ import { isSugarError, ServerErrors, withCause, type SugarError } from '../error
 import type { Logger } from '../log.js';
 import { withTimeout } from '../timeout.js';
 import { PluginRuntime, type RuntimeDeps } from './context.js';
-import type { FeedState, PluginDefinition } from './definition.js';
+import type { FeedState, PluginDefinition, StatusDetails } from './definition.js';
 import { orderServices } from './graph.js';
 import type { Candidate } from './manifest.js';
 
@@ -43,6 +43,8 @@ export interface PluginStatus {
   readonly listeners: readonly { name: string; address: string; port: number }[];
   /** Feeds it mirrors, with their freshness. */
   readonly feeds: readonly FeedState[];
+  /** What the plugin reports about itself (`ctx.reportStatus`). */
+  readonly details: StatusDetails | null;
 }
 
 export interface HostTimeouts {
@@ -83,6 +85,7 @@ export class PluginHost {
       since: since ?? null,
       listeners: runtime?.listeners() ?? [],
       feeds: runtime?.feeds() ?? [],
+      details: runtime?.details() ?? null,
     }));
   }
 

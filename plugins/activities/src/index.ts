@@ -41,6 +41,16 @@ export default definePlugin({
     mountLibraryApi(ctx, library, { uploadLimit: config.upload_limit, limits });
     publishLibrary(ctx, library);
     if (config.upstream) mirrorUpstream(ctx, config.upstream, config.upstream_interval, { library, store, limits, log });
+    ctx.reportStatus(() => {
+      const index = library.index();
+      return {
+        bundles: index.bundles.length,
+        activities: index.newestOfEach().length,
+        problems: index.problems.length,
+        // The first few, so an admin sees why without another request; all are at /activities/v1/problems.
+        firstProblems: index.problems.slice(0, 10).map(({ file, code, reason }) => ({ file, code, reason })),
+      };
+    });
     library.start();
   },
 
