@@ -10,6 +10,7 @@ import { ACTIVATION_PORT, ACTIVATION_TIMEOUT_MS, readPublicKeyFile, type Activat
 import { REGISTER_TIMEOUT_MS, type RegistrationProtocol, type RegistrationResult } from './clients/registry.js';
 import { fetchStatus, type ServerStatus } from './clients/status.js';
 import { downloadCommand, updatesCommand } from './cli-activities.js';
+import { backupCommand, restoreCommand } from './cli-backup.js';
 import { discover } from './discover.js';
 import { isSugaroidError, SugaroidErrors } from './errors.js';
 import { createIdentity } from './identity.js';
@@ -220,6 +221,8 @@ Exits 1 when an exchange fails or a lease would not activate the laptop.
 
   updates: updatesCommand,
   download: downloadCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 const USAGE = `Usage: sugaroid <command> [options]

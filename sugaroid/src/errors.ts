@@ -84,4 +84,12 @@ export const SugaroidErrors = {
   REFUSED: errorType('SUGAROID_ERR_REFUSED', (what: string, why: string) => `${what} refused: ${why}`),
   /** The server sent lease text, but no lease in it would activate this laptop. */
   BAD_LEASE: errorType('SUGAROID_ERR_BAD_LEASE', (serial: string, why: string) => `no lease in the answer activates ${serial}: ${why}`),
+  /** The backup server answered "busy" (503) every time ds-backup asked. */
+  BUSY: errorType('SUGAROID_ERR_BUSY', (url: string, attempts: number) => `${url} answered 503 (busy) ${attempts} times; ds-backup gives up until its next run`),
+  /** rsync (over ssh) ended with an error. */
+  TRANSFER: errorType('SUGAROID_ERR_TRANSFER', (what: string, code: number | null, stderr: string) =>
+    `${what}: rsync exited with ${code ?? 'a signal'}${stderr ? `: ${stderr}` : ''}`),
+  /** A restored Journal is not byte for byte what was backed up. */
+  RESTORE_MISMATCH: errorType('SUGAROID_ERR_RESTORE_MISMATCH', (snapshot: string, differences: readonly string[]) =>
+    `restore of ${snapshot} differs from the expected Journal: ${differences.join('; ')}`),
 } as const;

@@ -6,7 +6,9 @@
 import { activate, ACTIVATION_PORT, type ActivationOptions, type ActivationResult } from './clients/activation.js';
 import { checkUpdates, type UpdateCheck, type UpdateOptions } from './clients/activity-updates.js';
 import { downloadBundle, type DownloadOptions, type DownloadResult } from './clients/bundle-download.js';
+import { backup, type BackupOptions, type BackupResult } from './clients/backup.js';
 import type { RequestOptions } from './clients/http.js';
+import { restore, type RestoreOptions, type RestoreResult } from './clients/restore.js';
 import { registerJson, registerXmlRpc, type RegisterOptions, type RegistrationResult } from './clients/registry.js';
 import { fetchStatus, type ServerStatus } from './clients/status.js';
 import { discover, type DiscoveredServer, type DiscoverOptions } from './discover.js';
@@ -76,5 +78,28 @@ export class Laptop {
    */
   download(url: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     return downloadBundle(url, options);
+  }
+
+  /** The Journal of this laptop's last backup, which a restore is checked against by default. */
+  private backedUpJournal: string | undefined;
+
+  /**
+   * Back up the Journal as ds-backup does: the availability check on
+   * `httpPort` (backing off on 503), rsync over ssh on `sshPort` for the
+   * Journal, power logs and Documents, then the completion file. Uses the
+   * system rsync and ssh with this laptop's key.
+   */
+  async backup(host: string, options: BackupOptions): Promise<BackupResult> {
+    const result = await backup(host, this.identity, options);
+    this.backedUpJournal = options.journal;
+    return result;
+  }
+
+  /**
+   * Pull a snapshot (`datastore-latest` unless named) back over ssh and check
+   * it byte for byte against `expect`, or the Journal of the last backup.
+   */
+  restore(host: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return restore(host, this.identity, { ...options, expect: options.expect ?? this.backedUpJournal });
   }
 }

@@ -4,6 +4,7 @@
  * Pass names to run only some: `npm run bench -- http-status`.
  */
 import { benchActivities } from './activities.js';
+import { benchBackup } from './backup.js';
 import { benchBootStorm } from './boot-storm.js';
 import { benchHttpStatus } from './http-status.js';
 
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<string>> = {
   'http-status': benchHttpStatus,
   'boot-storm': benchBootStorm,
   activities: benchActivities,
+  backup: benchBackup,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -1,0 +1,60 @@
+/** `sugar-server backup status`: which laptops have not backed up lately. */
+import { parseArgs } from 'node:util';
+import { ServerErrors, type PluginCommand } from 'sugar-server';
+import type { LaptopSummary } from '../backup-service.js';
+import type { BackupConfig } from '../config.js';
+import { getFromDaemon } from './daemon-call.js';
+
+const DAY_MS = 86_400_000;
+
+/** Laptops whose last backup is older than `days` (or that never backed up), longest first. */
+export function staleLaptops(laptops: readonly LaptopSummary[], days: number, now: number): LaptopSummary[] {
+  const last = (l: LaptopSummary) => (l.lastBackup === null ? -Infinity : Date.parse(l.lastBackup));
+  return laptops.filter((l) => now - last(l) >= days * DAY_MS).sort((a, b) => last(a) - last(b) || a.serial.localeCompare(b.serial));
+}
+
+/** The report for people. */
+export function formatStatus(laptops: readonly LaptopSummary[], stale: readonly LaptopSummary[], days: number, now: number): string {
+  const backedUp = laptops.filter((l) => l.lastBackup !== null).length;
+  const lines = [`${laptops.length} laptop(s), ${backedUp} with a backup; not backed up for ${days} day(s) or more: ${stale.length}`];
+  if (stale.length) {
+    lines.push('');
+    const rows = [['SERIAL', 'NICK', 'LAST BACKUP', 'SNAPSHOTS', 'USAGE']];
+    for (const l of stale) {
+      const last = l.lastBackup === null ? 'never' : `${l.lastBackup.slice(0, 16).replace('T', ' ')} UTC (${Math.floor((now - Date.parse(l.lastBackup)) / DAY_MS)} days ago)`;
+      rows.push([l.serial, l.nick ?? (l.registered ? '' : '(not registered)'), last, String(l.snapshots), megabytes(l.usage)]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const row of rows) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+  }
+  return lines.join('\n');
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** `sugar-server backup status`. */
+export const statusCommand: PluginCommand<BackupConfig> = {
+  summary: 'list laptops not backed up for N days (default [backup] stale_after)',
+  usage: `sugar-server backup status [--days N] [--json]
+
+Lists registered laptops (and laptops with backups) whose last completed backup
+is N days old or older, or that never backed up, oldest first.
+  --days N   look back N days (default [backup] stale_after)
+  --json     print the laptops as JSON`,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: { days: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
+    if (values.days !== undefined && !/^\d{1,4}$/.test(values.days)) throw ServerErrors.USAGE(`--days takes whole days, not "${values.days}"`);
+    const days = values.days === undefined ? Math.round(ctx.config.stale_after / DAY_MS) : Number(values.days);
+    const { laptops } = await getFromDaemon<{ laptops: LaptopSummary[] }>(ctx, '/backup/v1/laptops');
+    const now = Date.now();
+    const stale = staleLaptops(laptops, days, now);
+    ctx.out(values.json ? JSON.stringify({ days, laptops: stale }, null, 2) : formatStatus(laptops, stale, days, now));
+    return 0;
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * sugar-server-backup: Journal backup as XO laptops' ds-backup expects it
+ * (PROTOCOLS.md section 2). The availability check on the main HTTP port, an
+ * SSH endpoint where registered laptops log in with their key and may only run
+ * a confined rsync into their own folder, dated hard-link snapshots when a
+ * backup completes, retention, restore over the same endpoint, and the admin's
+ * view (laptops, snapshots, Journal entries, downloads).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { definePlugin, Tokens, type PluginContext } from 'sugar-server';
+import { RegistryToken, type LaptopRegistry } from 'sugar-server-registry';
+import { mountAdminApi } from './admin-api.js';
+import { Availability } from './availability.js';
+import { EMPTY_BACKUPS, type BackupDocument } from './backup-records.js';
+import { BackupService } from './backup-service.js';
+import { statusCommand } from './commands/status.js';
+import { backupOptions, type BackupConfig } from './config.js';
+import { loadHostKeys } from './host-keys.js';
+import { LaptopFolders } from './laptop-folder.js';
+import { mountAvailability } from './laptop-route.js';
+import { RecentClients } from './recent-clients.js';
+import { rsyncVersion } from './rsync-binary.js';
+import { sshAlgorithms } from './ssh-algorithms.js';
+import { SshEndpoint } from './ssh-endpoint.js';
+import { Transfers } from './transfers.js';
+import { systemProbe } from './volume.js';
+
+export default definePlugin({
+  config: backupOptions,
+
+  async start(ctx) {
+    const { config, log } = ctx;
+    const rsync = await rsyncVersion(config.rsync_path);
+    const folders = new LaptopFolders(config.root ?? join(ctx.dataDir, 'users'));
+    await mkdir(folders.root, { recursive: true, mode: 0o750 });
+    const rsyncHome = join(ctx.dataDir, 'rsync-home');
+    await mkdir(rsyncHome, { recursive: true, mode: 0o750 });
+    const now = clockOf(ctx);
+
+    const service = new BackupService({
+      folders,
+      store: await ctx.openStore<BackupDocument>(EMPTY_BACKUPS),
+      policy: { keepAllMs: config.keep_all, weeks: config.keep_weekly, months: config.keep_monthly },
+      log,
+      now,
+    });
+    await service.recoverAll();
+
+    const registry = () => registryOf(ctx);
+    const availability = new Availability({
+      limits: { maxLoad: config.max_load, maxDiskUse: config.max_disk_use / 100, maxInodeUse: config.max_inode_use / 100, quota: config.quota },
+      probe: systemProbe,
+      root: folders.root,
+      recent: new RecentClients(config.client_window, config.max_clients),
+      isRegistered: (serial) => {
+        const view = registry();
+        return view ? view.get(serial) !== undefined : null;
+      },
+      usage: (serial) => service.usage(serial),
+      now,
+    });
+    mountAvailability(ctx.router, availability, log);
+    mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, registry });
+
+    const transfers = new Transfers({
+      folders,
+      availability,
+      service,
+      log,
+      rsyncPath: config.rsync_path,
+      rsyncHome,
+      ioTimeoutSeconds: Math.max(1, Math.round(config.io_timeout / 1000)),
+    });
+    const hostKeys = await loadHostKeys(ctx.etcDir, log);
+    const endpoint = new SshEndpoint({
+      hostKeys: hostKeys.map((key) => key.privateKey),
+      algorithms: sshAlgorithms(config.legacy_algorithms),
+      loginTimeoutMs: config.login_timeout,
+      maxConnections: config.max_connections,
+      log,
+      registry,
+      exec: (serial, command, accept) => transfers.run(serial, command, accept),
+    });
+    ctx.signal.addEventListener('abort', () => {
+      endpoint.close();
+      transfers.abortAll();
+    });
+    const bound = await ctx.listenTcp({ name: 'ssh', port: config.ssh_port, address: config.ssh_address }, endpoint.accept);
+    log.info(
+      { address: bound.address, port: bound.port, root: folders.root, rsync, legacyAlgorithms: config.legacy_algorithms, hostKeys: hostKeys.map((k) => k.fingerprint) },
+      'backup SSH endpoint listening',
+    );
+  },
+
+  commands: {
+    status: statusCommand,
+  },
+});
+
+export { BackupErrors } from './errors.js';
+export type { BackupConfig };
+export type { LaptopSummary, SnapshotInfo } from './backup-service.js';
+export type { JournalEntry } from './journal-entries.js';
+
+/** The registry while it runs; null when it does not (the container throws then). */
+function registryOf(ctx: PluginContext<BackupConfig>): LaptopRegistry | null {
+  try {
+    return ctx.container.resolve(RegistryToken);
+  } catch {
+    return null;
+  }
+}
+
+/** The core's clock (tests and the snapshots agree on "now"); the system clock if none is registered. */
+function clockOf(ctx: PluginContext<BackupConfig>): () => number {
+  try {
+    const clock = ctx.container.resolve(Tokens.Clock);
+    return () => clock.now();
+  } catch {
+    return () => Date.now();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One rsync run on behalf of a laptop: the server's rsync started with a
+ * checked argument vector (no shell), in the laptop's folder, with a bare
+ * environment, its stdin/stdout/stderr joined to the SSH channel, and its exit
+ * status sent back as the channel's exit status.
+ */
+import { spawn } from 'node:child_process';
+import type { ServerChannel } from 'ssh2';
+
+export interface RsyncRun {
+  /** The rsync binary. */
+  readonly rsyncPath: string;
+  /** Everything after the binary: `--server`, options, `.`, paths. */
+  readonly args: readonly string[];
+  /** The laptop's folder. */
+  readonly cwd: string;
+  /**
+   * HOME for rsync: an empty folder of the server's, since rsync reads
+   * option aliases from `$HOME/.popt` and no laptop may choose them.
+   */
+  readonly home: string;
+}
+
+/** How a run ended. */
+export interface RsyncOutcome {
+  /** rsync's exit code, or null when it was ended by a signal. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Bytes from the laptop, and to it (rsync's stream, compressed as it travels). */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Last lines rsync wrote to stderr, for the log. */
+  readonly stderr: string;
+}
+
+const STDERR_KEPT = 2000;
+
+/** Start rsync for `channel`; resolves when rsync has exited and the channel has been told. `abort()` ends it early. */
+export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise<RsyncOutcome>; abort(): void } {
+  const child = spawn(run.rsyncPath, [...run.args], {
+    cwd: run.cwd,
+    env: { PATH: '/usr/bin:/bin', HOME: run.home, LC_ALL: 'C' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let stderr = '';
+  channel.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
+  child.stdout.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEPT);
+    channel.stderr.write(chunk);
+  });
+  // rsync may exit while the laptop still sends; what it did not read is dropped.
+  child.stdin.on('error', () => {});
+  channel.pipe(child.stdin);
+  child.stdout.pipe(channel, { end: false });
+
+  const done = new Promise<RsyncOutcome>((resolve) => {
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      // An empty write completes only after everything written before it, so the
+      // exit status never overtakes the end of rsync's output.
+      channel.write(Buffer.alloc(0), () => {
+        channel.exit(code ?? 255);
+        channel.end();
+      });
+      resolve({ code, signal, bytesIn, bytesOut, stderr: stderr.trim() });
+    };
+    child.on('error', (err) => {
+      channel.stderr.write(`sugar-server: rsync could not be started: ${err.message}\n`);
+      finish(null, null);
+    });
+    child.on('close', finish);
+  });
+  // The laptop went away: rsync has no one to talk to.
+  channel.on('close', () => child.kill('SIGTERM'));
+  return { done, abort: () => child.kill('SIGTERM') };
+}

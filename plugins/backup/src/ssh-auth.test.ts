@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { LaptopRegistry, RegisteredLaptop } from 'sugar-server-registry';
+import { describe, expect, it } from 'vitest';
+import { checkKeyOffer, type KeyOffer } from './ssh-auth.js';
+
+const SN = 'SHC0123456A';
+/** ssh2 writes about one ed25519 key in 256 so that it cannot read it back (a leading zero dropped): draw until it can. */
+function ed25519(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && Buffer.from(pair.public.split(' ')[1]!, 'base64').length === 51) return pair;
+  }
+}
+
+const SESSION_DATA = Buffer.from('session id and userauth request, as the client signs them');
+
+function keyPair(type: 'ed25519' | 'rsa') {
+  const pair = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : ed25519();
+  const key = ssh2.utils.parseKey(pair.private);
+  if (key instanceof Error) throw key;
+  return { blob: Buffer.from(pair.public.split(' ')[1]!, 'base64'), key };
+}
+
+function registryWith(serial: string, blob: Buffer): LaptopRegistry {
+  const laptop = { serial, pubkey: blob.toString('base64') } as RegisteredLaptop;
+  return { get: (s) => (s === serial ? laptop : undefined), list: () => [laptop], count: () => 1 };
+}
+
+function offer(blob: Buffer, signer?: { sign(data: Buffer, algo?: string): Buffer }, algo = 'ssh-ed25519', hashAlgo?: string): KeyOffer {
+  return { username: SN, key: { algo, data: blob }, ...(signer ? { blob: SESSION_DATA, signature: signer.sign(SESSION_DATA, hashAlgo), hashAlgo } : {}) };
+}
+
+describe('checkKeyOffer', () => {
+  const laptop = keyPair('ed25519');
+  const registry = registryWith(SN, laptop.blob);
+
+  it('accepts the registered key, asked about and then signed with', () => {
+    expect(checkKeyOffer(registry, offer(laptop.blob))).toEqual({ accept: true });
+    expect(checkKeyOffer(registry, offer(laptop.blob, laptop.key))).toEqual({ accept: true });
+  });
+
+  it('refuses another laptop\'s key, even properly signed', () => {
+    const other = keyPair('ed25519');
+    expect(checkKeyOffer(registry, offer(other.blob))).toEqual({ accept: false, reason: 'the key is not the one the laptop registered' });
+    expect(checkKeyOffer(registry, offer(other.blob, other.key))).toMatchObject({ accept: false });
+  });
+
+  it('refuses the registered key with a signature it did not make', () => {
+    const other = keyPair('ed25519');
+    const forged = { ...offer(laptop.blob), blob: SESSION_DATA, signature: other.key.sign(SESSION_DATA) };
+    expect(checkKeyOffer(registry, forged)).toEqual({ accept: false, reason: 'the signature does not verify' });
+  });
+
+  it('refuses users that are not registered serials', () => {
+    expect(checkKeyOffer(registry, { ...offer(laptop.blob), username: 'root' })).toMatchObject({ accept: false, reason: 'the user name is not a laptop serial' });
+    expect(checkKeyOffer(registry, { ...offer(laptop.blob), username: 'SHC99999999' })).toMatchObject({ accept: false, reason: 'the laptop is not registered' });
+  });
+
+  it('checks an RSA signature with the hash the client chose (rsa-sha2-256)', () => {
+    const rsa = keyPair('rsa');
+    const rsaRegistry = registryWith(SN, rsa.blob);
+    expect(checkKeyOffer(rsaRegistry, offer(rsa.blob, rsa.key, 'rsa-sha2-256', 'sha256'))).toEqual({ accept: true });
+  });
+
+  it('checks an old XO\'s DSA (ssh-dss) signature', async () => {
+    // A DSA key as an XO's ssh-keygen made it (node:crypto cannot write DSA keys in a form ssh2 reads).
+    const dir = await mkdtemp(join(tmpdir(), 'backup-dsa-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'dsa', '-N', '', '-m', 'PEM', '-f', join(dir, 'owner.key')]);
+      const key = ssh2.utils.parseKey(await readFile(join(dir, 'owner.key')));
+      if (key instanceof Error) throw key;
+      const blob = key.getPublicSSH();
+      const dsaRegistry = registryWith(SN, blob);
+      expect(checkKeyOffer(dsaRegistry, offer(blob, key, 'ssh-dss'))).toEqual({ accept: true });
+      expect(checkKeyOffer(dsaRegistry, { ...offer(blob, key, 'ssh-dss'), blob: Buffer.from('other data') })).toMatchObject({ accept: false });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
