@@ -5,6 +5,7 @@
  */
 import { benchActivities } from './activities.js';
 import { benchBackup } from './backup.js';
+import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
 import { benchHttpStatus } from './http-status.js';
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<string>> = {
   'boot-storm': benchBootStorm,
   activities: benchActivities,
   backup: benchBackup,
+  blacklists: benchBlacklists,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -291,7 +291,11 @@ describe('when busy, and without the old algorithms', () => {
     await expect(second.backup('127.0.0.1', { ...server.ports(), journal: work, backoffBaseMs: 5 })).rejects.toSatisfy((err) => SugaroidErrors.BUSY.is(err));
     // 5 ms · (2 + 4 + 8 + 16 + 32) between the six asks.
     expect(Date.now() - started).toBeGreaterThanOrEqual(310);
-    const answers = server.daemon.logs.filter((l) => l.serial === second.serial && l.status === 503);
+    // Logs are written asynchronously: wait for the seventh line rather than count what has arrived.
+    const isBusyAnswer = (l: { serial?: unknown; status?: unknown }) => l.serial === second.serial && l.status === 503;
+    let seen = 0;
+    await server.daemon.waitForLog((l) => isBusyAnswer(l) && ++seen === 7).catch(() => undefined);
+    const answers = server.daemon.logs.filter(isBusyAnswer);
     expect(answers).toHaveLength(7);
     expect(answers[0]!.reason).toMatch(/1 laptops were told to go/);
     // The laptop let in may ask again.

@@ -1,0 +1,30 @@
+/** The `[blacklists]` section. */
+import { makeOption, option, type ConfigOf } from 'sugar-server';
+import { parseTimes, type TimeWindow } from './time-windows.js';
+
+const NO_WINDOWS: ReadonlyMap<string, readonly TimeWindow[]> = new Map();
+
+/** The options of `[blacklists]`, with their defaults. */
+export const blacklistsOptions = {
+  /** A folder in the squidGuard/UT1 layout, or a `.tar.gz` of one (UT1's `blacklists.tar.gz`). */
+  source: option.path().optional(),
+  /** The categories that block, in order of precedence. */
+  categories: option.list(['adult', 'malware', 'phishing']),
+  /** Categories answered with a plain deny instead of the friendly block page. */
+  deny: option.list([]),
+  /** When categories block: `games mon-fri 08:00-12:00 13:00-16:00; social sat,sun 10:00-18:00`. */
+  times: makeOption(parseTimes, NO_WINDOWS),
+  /** The block page as laptops reach it; the squid helper redirects there. */
+  page_url: option.url('http://schoolserver/blocked'),
+  /** The Mothership's blacklists feed, e.g. `http://mothership/feeds/v1/blacklists/`. */
+  upstream: option.url().optional(),
+  /** How often to look for new lists upstream. */
+  upstream_interval: option.duration(6 * 3_600_000),
+  /** Largest `.tar.gz` the admin API accepts. */
+  upload_limit: option.size(256 * 1024 * 1024),
+  /** Most bytes an archive may unpack to. */
+  archive_limit: option.size(2 * 1024 * 1024 * 1024),
+};
+
+/** The checked `[blacklists]` section. */
+export type BlacklistsConfig = ConfigOf<typeof blacklistsOptions>;

@@ -1,0 +1,96 @@
+/**
+ * The block page's words in English, Spanish and French, and the language a
+ * browser asks for (`?lang=` first, then `Accept-Language` by quality).
+ * Category names UT1 uses are given in each language; others are shown as
+ * they are named in the lists.
+ */
+
+/** The languages the block page speaks. */
+export const LANGUAGES = ['en', 'es', 'fr'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export interface PageWords {
+  readonly title: string;
+  readonly heading: string;
+  readonly because: (category: string) => string;
+  readonly unknownReason: string;
+  readonly address: string;
+  readonly advice: string;
+  readonly deniedTitle: string;
+  readonly denied: string;
+}
+
+export const WORDS: Readonly<Record<Language, PageWords>> = {
+  en: {
+    title: 'Page blocked',
+    heading: 'This page is blocked',
+    because: (category) => `The school filter keeps this page away because it is listed as: ${category}.`,
+    unknownReason: 'The school filter keeps this page away.',
+    address: 'The address was',
+    advice: 'If you need this page for your work, ask your teacher.',
+    deniedTitle: 'Access denied',
+    denied: 'Access to this address is not allowed on the school network.',
+  },
+  es: {
+    title: 'Página bloqueada',
+    heading: 'Esta página está bloqueada',
+    because: (category) => `El filtro de la escuela bloquea esta página porque está en la lista: ${category}.`,
+    unknownReason: 'El filtro de la escuela bloquea esta página.',
+    address: 'La dirección era',
+    advice: 'Si necesitas esta página para tu trabajo, pregunta a tu maestra o maestro.',
+    deniedTitle: 'Acceso denegado',
+    denied: 'El acceso a esta dirección no está permitido en la red de la escuela.',
+  },
+  fr: {
+    title: 'Page bloquée',
+    heading: 'Cette page est bloquée',
+    because: (category) => `Le filtre de l’école bloque cette page car elle figure dans la liste : ${category}.`,
+    unknownReason: 'Le filtre de l’école bloque cette page.',
+    address: 'L’adresse était',
+    advice: 'Si tu as besoin de cette page pour ton travail, demande à ton enseignant ou ton enseignante.',
+    deniedTitle: 'Accès refusé',
+    denied: 'L’accès à cette adresse n’est pas autorisé sur le réseau de l’école.',
+  },
+};
+
+const CATEGORY_NAMES: Readonly<Record<string, Readonly<Record<Language, string>>>> = {
+  adult: { en: 'adult content', es: 'contenido para adultos', fr: 'contenu pour adultes' },
+  malware: { en: 'dangerous software', es: 'software peligroso', fr: 'logiciels dangereux' },
+  phishing: { en: 'fraud and phishing', es: 'fraude y suplantación', fr: 'fraude et hameçonnage' },
+  gambling: { en: 'gambling', es: 'juegos de azar', fr: 'jeux d’argent' },
+  games: { en: 'games', es: 'juegos', fr: 'jeux' },
+  violence: { en: 'violence', es: 'violencia', fr: 'violence' },
+  aggressive: { en: 'aggressive content', es: 'contenido agresivo', fr: 'contenu agressif' },
+  drugs: { en: 'drugs', es: 'drogas', fr: 'drogues' },
+  dating: { en: 'dating', es: 'citas', fr: 'rencontres' },
+  social_networks: { en: 'social networks', es: 'redes sociales', fr: 'réseaux sociaux' },
+  chat: { en: 'chat', es: 'chat', fr: 'messagerie instantanée' },
+  warez: { en: 'pirated software', es: 'software pirata', fr: 'logiciels piratés' },
+  hacking: { en: 'hacking', es: 'hacking', fr: 'piratage' },
+  local: { en: 'blocked by the school', es: 'bloqueada por la escuela', fr: 'bloquée par l’école' },
+};
+
+/** How a category is shown to readers of `language`. */
+export function categoryLabel(category: string, language: Language): string {
+  return CATEGORY_NAMES[category]?.[language] ?? category;
+}
+
+/** Pick the page's language: an explicit `lang`, else the best `Accept-Language` match, else English. */
+export function pickLanguage(explicit: string | undefined, acceptLanguage: string | undefined): Language {
+  const wanted = explicit?.toLowerCase().slice(0, 2);
+  if (isLanguage(wanted)) return wanted;
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, order) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { tag: tag.toLowerCase().slice(0, 2), q: q === undefined ? 1 : Number(q), order };
+    })
+    .filter((entry) => entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  return ranked.map((entry) => entry.tag).find(isLanguage) ?? 'en';
+}
+
+function isLanguage(tag: string | undefined): tag is Language {
+  return (LANGUAGES as readonly string[]).includes(tag ?? '');
+}
