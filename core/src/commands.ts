@@ -8,7 +8,7 @@ import { readAdminToken } from './admin.js';
 import { readConfig } from './config/load.js';
 import { checkCoreSections, checkSection } from './config/schema.js';
 import { readRunningUrl } from './control.js';
-import { ServerErrors } from './errors.js';
+import { ServerErrors, SugarError } from './errors.js';
 import { adminTokenFile, type Paths } from './paths.js';
 import type { CommandContext } from './plugins/definition.js';
 import { discoverPlugins, installNodeModules } from './plugins/discover.js';
@@ -47,23 +47,35 @@ export async function runPluginCommand(paths: Paths, service: string, args: read
 
   const section = checkSection(service, choice.section, definition.config ?? {});
   if (!section.ok) throw ServerErrors.CONFIG(section.problems);
+  const adminFetch: CommandContext['adminFetch'] = async (path, init = {}) => {
+    const url = await readRunningUrl(paths);
+    if (!url) throw ServerErrors.NOT_RUNNING(paths.run, 'no pid file of a live daemon');
+    const token = await readAdminToken(adminTokenFile(paths));
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    try {
+      return await fetch(new URL(path, url), { ...init, headers, signal: init.signal ?? AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw ServerErrors.NOT_RUNNING(url, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+    }
+  };
   const ctx: CommandContext = {
     service,
     config: section.value,
     etcDir: paths.etc,
     dataDir: join(paths.data, service),
     daemonUrl: () => readRunningUrl(paths),
-    adminFetch: async (path, init = {}) => {
-      const url = await readRunningUrl(paths);
-      if (!url) throw ServerErrors.NOT_RUNNING(paths.run, 'no pid file of a live daemon');
-      const token = await readAdminToken(adminTokenFile(paths));
-      const headers = new Headers(init.headers);
-      headers.set('Authorization', `Bearer ${token}`);
-      try {
-        return await fetch(new URL(path, url), { ...init, headers, signal: init.signal ?? AbortSignal.timeout(60_000) });
-      } catch (err) {
-        throw ServerErrors.NOT_RUNNING(url, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+    adminFetch,
+    adminJson: async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+      const response = await adminFetch(path, init);
+      const text = await response.text();
+      if (!response.ok) {
+        const { code, message } = errorBodyOf(text);
+        throw new SugarError(code ?? 'SERVER_ERR_HTTP', message ?? `the daemon answered ${response.status} to ${init.method ?? 'GET'} ${path}`, {
+          status: response.status,
+        });
       }
+      return (text ? JSON.parse(text) : undefined) as T;
     },
     out: (line) => console.log(line),
     err: (line) => console.error(line),
@@ -86,4 +98,17 @@ export function splitRootOptions(args: readonly string[]): { root?: string; conf
     result[match[1] as 'root' | 'config'] = value;
   }
   return result;
+}
+
+/** The code and message of a JSON error body, when it is one. */
+function errorBodyOf(text: string): { code?: string; message?: string } {
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    return {
+      code: typeof error?.code === 'string' ? error.code : undefined,
+      message: typeof error?.message === 'string' ? error.message : undefined,
+    };
+  } catch {
+    return {};
+  }
 }

@@ -109,6 +109,11 @@ export interface CommandContext<C = unknown> {
   daemonUrl(): Promise<string | null>;
   /** Call the running daemon with the admin token; throws SERVER_ERR_NOT_RUNNING when none runs. */
   adminFetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * {@link adminFetch} for the daemon's JSON APIs: resolves with the parsed body
+   * (undefined when empty), throws the daemon's `{error: {code, message}}` as a SugarError.
+   */
+  adminJson<T = unknown>(path: string, init?: RequestInit): Promise<T>;
   out(line: string): void;
   err(line: string): void;
 }

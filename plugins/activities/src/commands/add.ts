@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { BundleJson } from '../bundle-record.js';
 import type { ActivitiesConfig } from '../config.js';
-import { callDaemon } from './daemon-call.js';
 
 /** `sugar-server activities add`. */
 export const addCommand: PluginCommand<ActivitiesConfig> = {
@@ -28,7 +27,7 @@ size limits) and stores it as <bundle_id>-<version>.xo.
     const path = resolve(positionals[0]!);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw ServerErrors.USAGE(`${path} is not a file`);
-    const answer = await callDaemon<{ bundle: BundleJson; replaced: string[] }>(ctx, `/activities/v1/bundles${values.replace ? '?replace=1' : ''}`, {
+    const answer = await ctx.adminJson<{ bundle: BundleJson; replaced: string[] }>(`/activities/v1/bundles${values.replace ? '?replace=1' : ''}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/vnd.olpc-sugar' },
       body: await readFile(path),

@@ -5,7 +5,7 @@ import type { BundleJson } from '../bundle-record.js';
 import type { ActivitiesConfig } from '../config.js';
 import type { Problem } from '../library-index.js';
 import { MAX_PAGE_SIZE } from '../library-api.js';
-import { callDaemon, type ActivitiesCommandContext } from './daemon-call.js';
+import type { ActivitiesCommandContext } from './daemon-call.js';
 
 /** `sugar-server activities list`. */
 export const listCommand: PluginCommand<ActivitiesConfig> = {
@@ -19,7 +19,7 @@ the pages offer. Files that are not served are listed after, with the reason.
     const { values, positionals } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, strict: true, allowPositionals: true });
     if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
     const bundles = await allBundles(ctx);
-    const { problems } = await callDaemon<{ problems: Problem[] }>(ctx, '/activities/v1/problems');
+    const { problems } = await ctx.adminJson<{ problems: Problem[] }>('/activities/v1/problems');
     if (values.json) {
       ctx.out(JSON.stringify({ bundles, problems }, null, 2));
       return 0;
@@ -39,7 +39,7 @@ export async function allBundles(ctx: ActivitiesCommandContext, id?: string): Pr
   const bundles: BundleJson[] = [];
   const filter = id === undefined ? '' : `&id=${encodeURIComponent(id)}`;
   for (;;) {
-    const page = await callDaemon<{ total: number; bundles: BundleJson[] }>(ctx, `/activities/v1/bundles?offset=${bundles.length}&limit=${MAX_PAGE_SIZE}${filter}`);
+    const page = await ctx.adminJson<{ total: number; bundles: BundleJson[] }>(`/activities/v1/bundles?offset=${bundles.length}&limit=${MAX_PAGE_SIZE}${filter}`);
     bundles.push(...page.bundles);
     if (page.bundles.length === 0 || bundles.length >= page.total) return bundles;
   }

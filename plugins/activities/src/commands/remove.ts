@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { ActivitiesConfig } from '../config.js';
 import { ActivitiesErrors } from '../errors.js';
-import { callDaemon } from './daemon-call.js';
 import { allBundles } from './list.js';
 
 /** `sugar-server activities remove`. */
@@ -24,7 +23,7 @@ as 2 and 2.0, go together), or every version of ID when VERSION is left out.`,
       // One call removes every file of versions Sugar takes as equal: skip files already gone.
       if (gone.has(target.file)) continue;
       const path = `/activities/v1/bundles/${encodeURIComponent(id)}/${encodeURIComponent(target.version)}`;
-      const { removed } = await callDaemon<{ removed: string[] }>(ctx, path, { method: 'DELETE' });
+      const { removed } = await ctx.adminJson<{ removed: string[] }>(path, { method: 'DELETE' });
       for (const file of removed) gone.add(file);
       ctx.out(`removed ${id} version ${target.version} (${removed.join(', ')})`);
     }

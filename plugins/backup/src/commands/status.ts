@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LaptopSummary } from '../backup-service.js';
 import type { BackupConfig } from '../config.js';
-import { getFromDaemon } from './daemon-call.js';
 
 const DAY_MS = 86_400_000;
 
@@ -51,7 +50,7 @@ is N days old or older, or that never backed up, oldest first.
     if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
     if (values.days !== undefined && !/^\d{1,4}$/.test(values.days)) throw ServerErrors.USAGE(`--days takes whole days, not "${values.days}"`);
     const days = values.days === undefined ? Math.round(ctx.config.stale_after / DAY_MS) : Number(values.days);
-    const { laptops } = await getFromDaemon<{ laptops: LaptopSummary[] }>(ctx, '/backup/v1/laptops');
+    const { laptops } = await ctx.adminJson<{ laptops: LaptopSummary[] }>('/backup/v1/laptops');
     const now = Date.now();
     const stale = staleLaptops(laptops, days, now);
     ctx.out(values.json ? JSON.stringify({ days, laptops: stale }, null, 2) : formatStatus(laptops, stale, days, now));

@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { CategoriesReport } from '../categories-report.js';
 import type { BlacklistsConfig } from '../config.js';
-import { callDaemon } from './daemon-call.js';
 
 /** `sugar-server blacklists categories`. */
 export const categoriesCommand: PluginCommand<BlacklistsConfig> = {
@@ -14,7 +13,7 @@ export const categoriesCommand: PluginCommand<BlacklistsConfig> = {
   async run(args, ctx) {
     const { values, positionals } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, strict: true, allowPositionals: true });
     if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
-    const report = await callDaemon<CategoriesReport>(ctx, '/blacklists/v1/categories');
+    const report = await ctx.adminJson<CategoriesReport>('/blacklists/v1/categories');
     if (values.json) {
       ctx.out(JSON.stringify(report, null, 2));
       return 0;

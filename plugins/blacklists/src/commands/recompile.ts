@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { BlacklistsConfig } from '../config.js';
 import type { CompileStatus } from '../blacklists-service.js';
-import { callDaemon } from './daemon-call.js';
 
 interface CompileAnswer {
   readonly compile: CompileStatus;
@@ -23,7 +22,7 @@ index in use and exits 1).
     const { values, positionals } = parseArgs({ args: [...args], options: { 'no-wait': { type: 'boolean' } }, strict: true, allowPositionals: true });
     if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
     const wait = !values['no-wait'];
-    const answer = await callDaemon<CompileAnswer>(ctx, `/blacklists/v1/recompile${wait ? '?wait=1' : ''}`, { method: 'POST' });
+    const answer = await ctx.adminJson<CompileAnswer>(`/blacklists/v1/recompile${wait ? '?wait=1' : ''}`, { method: 'POST' });
     ctx.out(wait ? describeCompile(answer) : 'compile started');
     return 0;
   },

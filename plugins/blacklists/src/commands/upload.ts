@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { BlacklistsConfig } from '../config.js';
 import type { CompileStatus } from '../blacklists-service.js';
-import { callDaemon } from './daemon-call.js';
 import { describeCompile } from './recompile.js';
 
 /** `sugar-server blacklists upload`. */
@@ -23,7 +22,7 @@ daemon unpacks it safely, compiles it, and uses it from then on instead of
     const body = await readFile(file).catch(() => {
       throw ServerErrors.USAGE(`${file} cannot be read`);
     });
-    const answer = await callDaemon<{ compile: CompileStatus; index: string | null }>(ctx, '/blacklists/v1/lists?wait=1', {
+    const answer = await ctx.adminJson<{ compile: CompileStatus; index: string | null }>('/blacklists/v1/lists?wait=1', {
       method: 'POST',
       headers: { 'Content-Type': 'application/gzip' },
       body,

@@ -6,7 +6,7 @@ import { ServerErrors, type PluginCommand } from 'sugar-server';
 import { readActivationFolder } from '../activation-folder.js';
 import type { LeasesConfig } from '../config.js';
 import type { ImportReport } from '../import-bundle.js';
-import { callDaemon, onePositional } from './daemon-call.js';
+import { onePositional } from './daemon-call.js';
 
 /** `sugar-server leases import`. */
 export const importCommand: PluginCommand<LeasesConfig> = {
@@ -31,7 +31,7 @@ when any lease was refused.
       throw ServerErrors.USAGE(`${path} does not exist`);
     });
     const bundle = info.isDirectory() ? (await readActivationFolder(path)).bundle : await readFile(path);
-    const report = await callDaemon<ImportReport>(ctx, '/leases/v1/bundles', {
+    const report = await ctx.adminJson<ImportReport>('/leases/v1/bundles', {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
       body: bundle,

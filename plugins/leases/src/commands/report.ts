@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LeasesConfig } from '../config.js';
 import type { LeaseReport } from '../report.js';
-import { callDaemon } from './daemon-call.js';
 
 /** `sugar-server leases report`. */
 export const reportCommand: PluginCommand<LeasesConfig> = {
@@ -24,7 +23,7 @@ N days (default [leases] expiry_warning), soonest first.
     if (positionals.length) throw ServerErrors.USAGE(`unexpected argument "${positionals[0]}"`);
     if (values.days !== undefined && !/^\d{1,4}$/.test(values.days)) throw ServerErrors.USAGE(`--days takes whole days, not "${values.days}"`);
     const query = values.days === undefined ? '' : `?days=${values.days}`;
-    const report = await callDaemon<LeaseReport>(ctx, `/leases/v1/report${query}`);
+    const report = await ctx.adminJson<LeaseReport>(`/leases/v1/report${query}`);
     ctx.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return 0;
   },

@@ -4,7 +4,6 @@ import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LeasesConfig } from '../config.js';
 import { isSerial } from '../lease-line.js';
 import type { StolenEntry, StolenSource } from '../stolen-sets.js';
-import { callDaemon } from './daemon-call.js';
 
 interface StolenList {
   readonly stolen: readonly StolenEntry[];
@@ -37,7 +36,7 @@ off only the mark made here, and list shows where each mark came from.`,
     if (extra !== undefined) throw ServerErrors.USAGE(`unexpected argument "${extra}"`);
     if (action === 'list') {
       if (serial !== undefined) throw ServerErrors.USAGE(`unexpected argument "${serial}"`);
-      const { stolen } = await callDaemon<StolenList>(ctx, '/leases/v1/stolen');
+      const { stolen } = await ctx.adminJson<StolenList>('/leases/v1/stolen');
       if (values.json) ctx.out(JSON.stringify(stolen, null, 2));
       else if (stolen.length === 0) ctx.out('no serial is on the stolen list');
       else for (const entry of stolen) ctx.out(`${entry.serial}  since ${entry.since}  (${entry.sources.map((s) => SOURCE_WORDS[s]).join(', ')})`);
@@ -47,10 +46,10 @@ off only the mark made here, and list shows where each mark came from.`,
     if (!isSerial(serial)) throw ServerErrors.USAGE(`${action} needs a serial number${serial ? `, not "${serial}"` : ''}`);
     const path = `/leases/v1/stolen/${encodeURIComponent(serial)}`;
     if (action === 'add') {
-      await callDaemon(ctx, path, { method: 'PUT' });
+      await ctx.adminJson(path, { method: 'PUT' });
       ctx.out(`${serial} is on the stolen list: it is answered STOLEN from now on`);
     } else {
-      const still = await callDaemon<StillStolen | undefined>(ctx, path, { method: 'DELETE' });
+      const still = await ctx.adminJson<StillStolen | undefined>(path, { method: 'DELETE' });
       if (still?.sources.length) ctx.out(`${serial}: the mark made here is removed, but it stays STOLEN: the upstream server lists it`);
       else ctx.out(`${serial} is off the stolen list`);
     }
