@@ -308,7 +308,8 @@ describe('when busy, and without the old algorithms', () => {
     const xo = Laptop.create({ keyType: 'dsa' });
     await server.register(xo);
     const attempt = await rsyncAs(xo, { sshPort: server.sshPort }, ['-rlt', `${home.datastore}/`, '{}:datastore-current']);
-    expect(attempt.code).toBe(255);
+    // ssh exits 255; rsync passes that on, or says 12 when it sees the pipe close first.
+    expect([12, 255]).toContain(attempt.code);
     expect(attempt.stderr).toMatch(/no matching key exchange method found/);
   });
 });
