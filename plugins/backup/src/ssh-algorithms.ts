@@ -4,8 +4,8 @@
  * chacha20-poly1305, SHA-2 MACs, ed25519 and rsa-sha2 host keys).
  *
  * ssh2 lists the diffie-hellman-group-exchange methods but its server cannot
- * run them (ssh2 `lib/protocol/kex.js`: "Group exchange not implemented for
- * server"), and a client that prefers them, as OpenSSH before 5.7 does, is
+ * run them (ssh2 `lib/protocol/kex.js` refuses group exchange on the server
+ * side), and a client that prefers them, as OpenSSH before 5.7 does, is
  * disconnected mid-handshake. They are never offered.
  *
  * Old XOs carry OpenSSH 4.x to 6.x, whose clients know no curve25519 or
@@ -24,7 +24,7 @@ export const LEGACY_ALGORITHMS = {
   hmac: ['hmac-md5'],
 } as const;
 
-/** Listed by ssh2 yet not implemented on its server side. */
+/** Listed by ssh2, yet its server side cannot run them. */
 const UNSUPPORTED_KEX = ['diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1'] as const;
 
 /** ssh2's "change the default list" form (its typings want all three keys). */
