@@ -212,8 +212,8 @@ export class Daemon {
   }
 
   private warnAboutRestartOnly(before: CoreConfig, after: CoreConfig): void {
-    const changed = (['address', 'port', 'body_limit'] as const).filter((key) => before.http[key] !== after.http[key]);
-    if (before.core.drain_timeout !== after.core.drain_timeout) changed.push('drain_timeout' as never);
+    const changed: string[] = (['address', 'port', 'body_limit'] as const).filter((key) => before.http[key] !== after.http[key]);
+    if (before.core.drain_timeout !== after.core.drain_timeout) changed.push('drain_timeout');
     if (changed.length) this.log.warn({ keys: changed }, `changes to ${changed.join(', ')} take effect after a restart`);
   }
 }
