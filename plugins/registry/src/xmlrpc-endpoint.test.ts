@@ -65,6 +65,19 @@ describe('answerCall', () => {
     expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ faultCode: code }), expect.stringMatching(/^XML-RPC fault: /));
   });
 
+  it.each([
+    ['a huge element name', `<methodCall><methodName>register</methodName><params><param><value><${'A'.repeat(16_000)}/></value></param></params></methodCall>`],
+    ['a huge unclosed tag', `<methodCall><methodName>register</methodName><${'A'.repeat(16_000)}>`],
+  ])('quotes at most a short part of %s in the fault and the log', async (_name, body) => {
+    const { answer, log } = setup();
+    const xml = await answer(Buffer.from(body));
+    const faultString = /<name>faultString<\/name>\n<value><string>([^<]*)<\/string>/.exec(xml)?.[1] ?? '';
+    expect(faultString).toMatch(/… \(\d+ characters in all\)$/);
+    expect(faultString.length).toBeLessThan(300);
+    const [, message] = log.info.mock.calls[0] as [unknown, string];
+    expect(message.length).toBeLessThan(320);
+  });
+
   it('answers a failed write with an application fault that shows no internals', async () => {
     const { answer, log } = setup(() => Promise.reject(new Error('ENOSPC: /var/lib/secret')));
     const xml = await answer(call('register', 'SHC0123456A', 'Ana', UUID, ed25519Blob()));

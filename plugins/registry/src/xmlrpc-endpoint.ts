@@ -29,6 +29,9 @@ const FAULT_CODES: Readonly<Record<string, number>> = {
 
 const PARAM_NAMES = ['sn', 'nick', 'uuid', 'pubkey'] as const;
 
+/** Most characters of a refusal quoted back in a fault or a log line: parser messages can echo most of the body. */
+export const MAX_QUOTED_MESSAGE = 200;
+
 /** Serve `register` at `POST /` of the registration port. */
 export function serveXmlRpc(router: HttpListener['router'], registry: Registry, options: XmlRpcEndpointOptions): void {
   router.post('/', async (c) => {
@@ -52,8 +55,9 @@ export async function answerCall(body: Buffer, registry: Registry, log: Logger):
     }
     const faultCode = FAULT_CODES[err.code];
     if (faultCode === undefined) return structResponse({ success: 'ERR', error: err.message });
-    log.info({ code: err.code, faultCode }, `XML-RPC fault: ${err.message}`);
-    return faultResponse(faultCode, err.message);
+    const message = shorten(err.message);
+    log.info({ code: err.code, faultCode }, `XML-RPC fault: ${message}`);
+    return faultResponse(faultCode, message);
   }
 }
 
@@ -67,4 +71,11 @@ function registerArguments(params: readonly XmlRpcParam[]): RegistrationRequest 
   });
   const [serial, nick, uuid, pubkey] = params.map((param) => param.text);
   return { serial, nick, uuid, pubkey };
+}
+
+/** `text` cut to {@link MAX_QUOTED_MESSAGE} characters, saying how long it was. */
+function shorten(text: string): string {
+  const chars = [...text];
+  if (chars.length <= MAX_QUOTED_MESSAGE) return text;
+  return `${chars.slice(0, MAX_QUOTED_MESSAGE).join('')}… (${chars.length} characters in all)`;
 }
