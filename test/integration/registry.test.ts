@@ -141,6 +141,28 @@ describe('registry: laptops register', () => {
     }
   });
 
+  it('refuses a registration posted as a web form or without a type, as a page on another site could send it', async () => {
+    const laptop = Laptop.create();
+    const { serial, nick, uuid, sshKey } = laptop.identity;
+    const body = `<?xml version='1.0'?><methodCall><methodName>register</methodName><params>${[serial, nick, uuid, sshKey.publicBlob]
+      .map((p) => `<param><value><string>${p}</string></value></param>`).join('')}</params></methodCall>`;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+      const response = await fetch(registry.xmlrpc, {
+        method: 'POST', body: new Blob([body], type ? { type } : {}), signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(faultCode(text)).toBe(-32600);
+      expect(text).toMatch(/Content-Type/);
+    }
+    expect((await admin(registry, `/registry/v1/laptops/${serial}`)).status).toBe(404);
+    for (const type of ['text/xml', 'text/xml; charset=utf-8', 'application/xml', 'Text/XML']) {
+      const response = await fetch(registry.xmlrpc, { method: 'POST', headers: { 'Content-Type': type }, body, signal: AbortSignal.timeout(10_000) });
+      expect(await response.text()).toContain('<name>success</name>\n<value><string>OK</string>');
+    }
+    expect((await record(registry, serial)).uuid).toBe(uuid);
+  });
+
   it('refuses entity tricks outright and keeps serving', async () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) =>
       `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]>` +

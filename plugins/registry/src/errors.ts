@@ -27,6 +27,8 @@ export const RegistryErrors = {
   BAD_BODY: errorType('REGISTRY_ERR_BAD_BODY', 400, () =>
     'expected a JSON object {"serial", "nick", "uuid", "pubkey"}'),
 
+  XMLRPC_CONTENT_TYPE: errorType('REGISTRY_ERR_XMLRPC_CONTENT_TYPE', 400, (type: string | undefined) =>
+    `an XML-RPC call is sent with Content-Type text/xml, got ${type === undefined ? 'none' : quote(type)}`),
   XMLRPC_NOT_XML: errorType('REGISTRY_ERR_XMLRPC_NOT_XML', 400, (why: string) => `not well-formed XML: ${why}`),
   XMLRPC_ENCODING: errorType('REGISTRY_ERR_XMLRPC_ENCODING', 400, (encoding: string) =>
     `unsupported encoding ${quote(encoding)}; send UTF-8`),

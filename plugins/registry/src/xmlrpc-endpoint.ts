@@ -5,7 +5,7 @@
  * logs); a body that is not a proper call to `register` gets an XML-RPC fault.
  * Both travel with HTTP 200, as XML-RPC clients expect.
  */
-import { isSugarError, readBody, type HttpListener, type Logger } from 'sugar-server';
+import { isSugarError, readBody, type HttpListener, type Logger, type SugarError } from 'sugar-server';
 import { RegistryErrors } from './errors.js';
 import type { RegistrationRequest, Registry } from './registry.js';
 import { parseMethodCall, type XmlRpcParam } from './xmlrpc-request.js';
@@ -18,6 +18,7 @@ export interface XmlRpcEndpointOptions {
 }
 
 const FAULT_CODES: Readonly<Record<string, number>> = {
+  [RegistryErrors.XMLRPC_CONTENT_TYPE.code]: FaultCodes.INVALID_XMLRPC,
   [RegistryErrors.XMLRPC_NOT_XML.code]: FaultCodes.NOT_WELL_FORMED,
   [RegistryErrors.XMLRPC_ENCODING.code]: FaultCodes.UNSUPPORTED_ENCODING,
   [RegistryErrors.XMLRPC_BAD_BYTES.code]: FaultCodes.INVALID_CHARACTER,
@@ -32,11 +33,22 @@ const PARAM_NAMES = ['sn', 'nick', 'uuid', 'pubkey'] as const;
 /** Most characters of a refusal quoted back in a fault or a log line: parser messages can echo most of the body. */
 export const MAX_QUOTED_MESSAGE = 200;
 
+/**
+ * The media types XML-RPC clients send: `text/xml` by the spec and from Python's
+ * xmlrpc.client (Sugar's), Apache XML-RPC, xmlrpc-c, PHP and node clients;
+ * `application/xml` from a few others. A browser sends neither cross-site without
+ * a CORS preflight, which this port never grants, so a web page cannot register
+ * a laptop behind the teacher's back with a form or a simple `fetch`.
+ */
+const XML_TYPES = ['text/xml', 'application/xml'];
+
 /** Serve `register` at `POST /` of the registration port. */
 export function serveXmlRpc(router: HttpListener['router'], registry: Registry, options: XmlRpcEndpointOptions): void {
   router.post('/', async (c) => {
-    const body = await readBody(c, { limit: options.bodyLimit });
-    const answer = await answerCall(body, registry, options.log);
+    // Koa's type check ignores parameters (`text/xml; charset=utf-8`) and case.
+    const answer = c.is(XML_TYPES)
+      ? await answerCall(await readBody(c, { limit: options.bodyLimit }), registry, options.log)
+      : fault(RegistryErrors.XMLRPC_CONTENT_TYPE(c.get('content-type') || undefined), options.log);
     c.type = 'text/xml';
     c.body = answer;
   });
@@ -53,12 +65,17 @@ export async function answerCall(body: Buffer, registry: Registry, log: Logger):
       log.error({ err }, 'registration failed');
       return faultResponse(FaultCodes.APPLICATION_ERROR, 'the server could not complete the registration; its log says why');
     }
-    const faultCode = FAULT_CODES[err.code];
-    if (faultCode === undefined) return structResponse({ success: 'ERR', error: err.message });
-    const message = shorten(err.message);
-    log.info({ code: err.code, faultCode }, `XML-RPC fault: ${message}`);
-    return faultResponse(faultCode, message);
+    if (FAULT_CODES[err.code] === undefined) return structResponse({ success: 'ERR', error: err.message });
+    return fault(err, log);
   }
+}
+
+/** The fault for an `XMLRPC_*` error, logged with its reason cut short. */
+function fault(err: SugarError, log: Logger): string {
+  const faultCode = FAULT_CODES[err.code] ?? FaultCodes.INVALID_XMLRPC;
+  const message = shorten(err.message);
+  log.info({ code: err.code, faultCode }, `XML-RPC fault: ${message}`);
+  return faultResponse(faultCode, message);
 }
 
 /** `register(sn, nick, uuid, pubkey)`: exactly four strings. */
