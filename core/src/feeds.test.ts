@@ -55,12 +55,12 @@ describe('MirroredFeed', () => {
   const applied: Record<string, string>[] = [];
   let refuse = false;
 
-  const mirror = () =>
+  const mirror = (intervalMs = 3_600_000) =>
     new MirroredFeed(
       {
         name: 'notes',
         url: publisher.url,
-        intervalMs: 3_600_000,
+        intervalMs,
         apply: async (snapshot: FeedSnapshot) => {
           if (refuse) throw new Error('bundle refused by the plugin');
           const files: Record<string, string> = {};
@@ -130,6 +130,18 @@ describe('MirroredFeed', () => {
     refuse = false;
     await feed.refresh();
     expect(applied.at(-1)).toEqual({ 'a.txt': 'two' });
+  });
+
+  it('waits out an interval longer than one Node timer holds (30 days) instead of asking again at once', async () => {
+    publisher.files.set('a.txt', 'one');
+    const feed = mirror(30 * 86_400_000);
+    await feed.start();
+    for (let i = 0; i < 200 && feed.state().lastSuccess === null; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(feed.state().lastSuccess).not.toBeNull();
+    // Long enough for a timer that fires after 1 ms to ask dozens of times.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    feed.stop();
+    expect(publisher.requests.filter((r) => r.includes('manifest.json'))).toHaveLength(1);
   });
 
   it('refuses manifests that name paths outside the feed', async () => {

@@ -21,6 +21,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { errorType, ServerErrors } from './errors.js';
 import type { Logger } from './log.js';
+import { setLongTimeout, type LongTimer } from './timeout.js';
 import type {
   FeedFileEntry,
   FeedManifest,
@@ -90,7 +91,7 @@ interface Validators {
 export class MirroredFeed implements FeedMirror {
   private readonly root: string;
   private readonly base: URL;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimer | undefined;
   private running: Promise<FeedState> | undefined;
   private current: DiskSnapshot | undefined;
   private validators: Validators = { etag: null, lastModified: null };
@@ -124,7 +125,7 @@ export class MirroredFeed implements FeedMirror {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -150,10 +151,9 @@ export class MirroredFeed implements FeedMirror {
 
   private schedule(delayMs: number): void {
     if (this.signal.aborted) return;
-    this.timer = setTimeout(() => {
+    this.timer = setLongTimeout(() => {
       void this.refresh().finally(() => this.schedule(this.spec.intervalMs));
     }, delayMs);
-    this.timer.unref();
   }
 
   private async refreshNow(): Promise<FeedState> {

@@ -1,9 +1,35 @@
+/**
+ * Timers for waits of any length. Node holds at most 2^31-1 ms (about 24.8 days)
+ * in one timer and fires a longer one after 1 ms, so longer waits are chained.
+ */
+
+/** The longest delay one Node timer holds. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface LongTimer {
+  cancel(): void;
+}
+
+/**
+ * Call `fn` once after `ms` (any length), like an unref'd `setTimeout`: a pending
+ * wait does not keep the process alive.
+ */
+export function setLongTimeout(fn: () => void, ms: number): LongTimer {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (left: number) => {
+    const step = Math.min(Math.max(left, 0), MAX_TIMER_MS);
+    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), step);
+    timer.unref();
+  };
+  arm(ms);
+  return { cancel: () => clearTimeout(timer) };
+}
+
 /** Settle with `work`, or reject with `onTimeout()` after `ms`. The work itself is not cancelled. */
 export function withTimeout<T>(work: Promise<T> | T, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-    timer.unref();
+    timer = setLongTimeout(() => reject(onTimeout()), ms);
   });
-  return Promise.race([Promise.resolve(work), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([Promise.resolve(work), timeout]).finally(() => timer?.cancel());
 }

@@ -72,4 +72,16 @@ describe('a broken configuration stops check-config and start with file:line', (
     expect(check.stdout).toContain('services on: echo');
     expect(check.code).toBe(0);
   });
+
+  it('refuses a timeout longer than a timer holds, and takes a 30-day feed interval the plugin allows', async () => {
+    const { root, conf } = await rootWith('[core]\nstop_timeout = 30d\n');
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    expect(check.stderr).toContain(`${conf}:${FIRST_LINE + 1}: [core] stop_timeout: must be at most 24d, got "30d"`);
+
+    const feeds = await rootWith('[plugins]\nfeeder = on\n[feeder]\nupstream = http://127.0.0.1:9/feeds/v1/notes/\ninterval = 30d\n');
+    const ok = await cli(feeds.root, 'check-config');
+    expect(ok.stdout).toContain('services on: feeder');
+    expect(ok.code).toBe(0);
+  });
 });

@@ -35,6 +35,17 @@ const TRUE = new Set(['on', 'true', 'yes', '1']);
 const FALSE = new Set(['off', 'false', 'no', '0']);
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/**
+ * The longest duration an option takes unless it says otherwise: 24 days, just
+ * under the 2^31-1 ms a Node timer can hold (a longer one fires at once).
+ */
+export const DEFAULT_MAX_DURATION_MS = 24 * UNITS_MS.d!;
+
+/** `2073600000` -> `24d`: the largest unit that divides it exactly. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNITS_MS[unit]! === 0) return `${ms / UNITS_MS[unit]!}${unit}`;
+  return `${ms}ms`;
+}
 const UNITS_BYTES: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 export const option = {
@@ -71,12 +82,20 @@ export const option = {
   address: (fallback?: string) =>
     makeOption((raw) => (isIP(raw) ? ok(raw) : bad(`expected an IP address such as 0.0.0.0, ::, 127.0.0.1 or ::1, got "${raw}"`)), fallback),
 
-  /** A duration in milliseconds: `500ms`, `10s`, `5m`, `2h`, `7d`; a bare number is seconds. */
-  duration: (fallback?: number) =>
+  /**
+   * A duration in milliseconds: `500ms`, `10s`, `5m`, `2h`, `7d`; a bare number is seconds.
+   * At most `max` (default {@link DEFAULT_MAX_DURATION_MS}, which any timer can hold);
+   * an option whose value is compared with dates, or waited for in chained steps,
+   * may raise it.
+   */
+  duration: (fallback?: number, bounds: { max?: number } = {}) =>
     makeOption((raw) => {
       const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw);
       if (!match) return bad(`expected a duration such as 500ms, 10s, 5m, 2h or 7d, got "${raw}"`);
-      return ok(Math.round(Number(match[1]) * UNITS_MS[(match[2] ?? 's').toLowerCase()]!));
+      const value = Math.round(Number(match[1]) * UNITS_MS[(match[2] ?? 's').toLowerCase()]!);
+      const max = bounds.max ?? DEFAULT_MAX_DURATION_MS;
+      if (!(value <= max)) return bad(`must be at most ${formatDuration(max)}, got "${raw}"`);
+      return ok(value);
     }, fallback),
 
   /** A size in bytes: `512`, `64k`, `1M`, `2G` (powers of 1024). */

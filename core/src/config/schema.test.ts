@@ -40,6 +40,14 @@ describe('options', () => {
     expect(parse(option.integer({ min: 1, max: 10 }), '11')).toBe('error: must be at most 10, got 11');
     expect(parse(option.oneOf(['a', 'b'] as const), 'c')).toBe('error: expected one of a, b, got "c"');
   });
+
+  it('refuses a duration longer than a timer holds, unless the option allows more', () => {
+    expect(parse(option.duration(), '24d')).toBe(24 * 86_400_000);
+    expect(parse(option.duration(), '30d')).toBe('error: must be at most 24d, got "30d"');
+    expect(parse(option.duration(), '99999999999')).toBe('error: must be at most 24d, got "99999999999"');
+    expect(parse(option.duration(undefined, { max: 365 * 86_400_000 }), '30d')).toBe(30 * 86_400_000);
+    expect(parse(option.duration(undefined, { max: 365 * 86_400_000 }), '400d')).toBe('error: must be at most 365d, got "400d"');
+  });
 });
 
 describe('checkSection', () => {
@@ -67,6 +75,11 @@ describe('checkSection', () => {
 });
 
 describe('checkCoreSections', () => {
+  it('names file:line for a timeout past the longest a timer holds', () => {
+    const checked = checkCoreSections(doc('[core]\nstart_timeout = 30d\n'));
+    expect(!checked.ok && checked.problems).toEqual(['test.conf:2: [core] start_timeout: must be at most 24d, got "30d"']);
+  });
+
   it('gives the shipped defaults for an empty configuration', () => {
     const checked = checkCoreSections(new Map());
     expect(checked.ok && checked.value.http).toEqual({ address: '::', port: 80, body_limit: 1024 * 1024 });
