@@ -6,7 +6,7 @@
  * symlink entry lets later entries write wherever it points. So:
  *
  *  - names: no backslash, no absolute path, no `..`, `.` or empty segment, no
- *    control character, none twice;
+ *    control character (in the decoded name or its raw bytes), none twice;
  *  - only plain files and folders; no encryption; stored or deflated data only;
  *  - layout as Sugar checks it (`_check_zip_bundle`): an optional first entry
  *    `mimetype`, everything else inside one top folder named `*.activity` that
@@ -88,15 +88,21 @@ export async function checkSpans(zip: ZipFile, entries: readonly ZipEntry[]): Pr
   }
 }
 
-function checkName({ name }: ZipEntry): void {
+function checkName({ name, entry }: ZipEntry): void {
   const unsafe = (why: string) => ActivitiesErrors.UNSAFE_ENTRY(name, why);
   if (name.includes('\\')) throw unsafe('has a backslash, which unzip may take as a folder separator');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw unsafe('is an absolute path');
-  if (CONTROL.test(name)) throw unsafe('has a control character');
+  // The raw bytes too: a name without the UTF-8 flag is decoded as CP437, where control bytes are printable symbols.
+  if (CONTROL.test(name) || hasControlByte(entry.fileNameRaw)) throw unsafe('has a control character');
   const segments = name.split('/');
   if (name.endsWith('/')) segments.pop();
   if (segments.includes('..')) throw unsafe('has a ".." segment, which would unpack outside the activity folder');
   if (segments.some((segment) => segment === '' || segment === '.')) throw unsafe('has an empty or "." segment');
+}
+
+/** A C0 control byte or DEL, which neither UTF-8 nor CP437 uses inside a multibyte character. */
+function hasControlByte(raw: Buffer): boolean {
+  return raw.some((byte) => byte < 0x20 || byte === 0x7f);
 }
 
 function checkKind({ name, entry }: ZipEntry): void {

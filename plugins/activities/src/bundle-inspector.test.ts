@@ -86,6 +86,8 @@ describe('inspecting a bundle', () => {
     ['an absolute entry', () => hostile.absolutePath(), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
     ['a backslash entry', () => hostile.backslash(), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
     ['a symlink entry', () => hostile.symlink(), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
+    ['a control character in a name', () => hostile.controlCharacter(), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
+    ['a control character in a name without the UTF-8 flag', () => hostile.controlCharacterCp437(), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
     ['an entry named twice', () => zipOf([...xoEntries(), { name: 'Example.activity/example.py', data: 'x' }]), 'ACTIVITIES_ERR_UNSAFE_ENTRY'],
     ['no activity.info', () => zipOf(xoEntries().filter((e) => !e.name.endsWith('activity.info'))), 'ACTIVITIES_ERR_NO_INFO'],
     ['no name', () => buildXo({ infoText: '[Activity]\nbundle_id = a.b\nexec = x\n' }), 'ACTIVITIES_ERR_BAD_INFO'],
