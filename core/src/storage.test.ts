@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DurableJsonFile, JsonStore } from './storage.js';
-import { DataDirLock } from './lock.js';
 
 const dirs: string[] = [];
 async function tempDir() {
@@ -69,24 +68,5 @@ describe('JsonStore', () => {
     await expect(store.update((d) => (d.n = 1))).rejects.toThrow('No space left on device');
     await store.update((d) => (d.n = 2));
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ n: 2 });
-  });
-});
-
-describe('DataDirLock', () => {
-  it('refuses a second holder while the first lives, naming its pid', async () => {
-    const dir = await tempDir();
-    const lock = await DataDirLock.acquire(dir);
-    await writeFile(join(dir, 'sugar-server.lock'), '1\n');
-    await expect(DataDirLock.acquire(dir)).rejects.toMatchObject({ code: 'SERVER_ERR_DATA_LOCKED', message: expect.stringContaining('(pid 1)') });
-    await lock.release();
-  });
-
-  it('takes over a lock whose owner is gone', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'sugar-server.lock'), '2147483646\n');
-    const lock = await DataDirLock.acquire(dir);
-    expect((await readFile(join(dir, 'sugar-server.lock'), 'utf8')).trim()).toBe(String(process.pid));
-    await lock.release();
-    expect(await readdir(dir)).toEqual([]);
   });
 });

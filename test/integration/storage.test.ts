@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DaemonProcess } from '../harness/index.js';
+import { DaemonProcess, makeRoot } from '../harness/index.js';
 
 let daemons: DaemonProcess[] = [];
 afterEach(async () => {
@@ -63,6 +64,21 @@ describe('stores acknowledge a write only once it is on disk', () => {
       new RegExp(`data folder ${join(first.root, 'var/lib/sugar-server')} is in use by another sugar-server \\(pid ${first.child.pid}\\)`),
     );
     expect((await first.fetch('/echo/v1/ping')).status).toBe(200);
+  });
+
+  it('starts over a lock left before a reboot, whose pid now belongs to another program', async () => {
+    const root = await makeRoot({ config: '[plugins]\necho = on\n' });
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve, reject) => sleeper.once('spawn', resolve).once('error', reject));
+      await mkdir(join(root, 'var/lib/sugar-server'), { recursive: true });
+      await writeFile(join(root, 'var/lib/sugar-server/sugar-server.lock'), `${sleeper.pid}\n`);
+      const daemon = await DaemonProcess.startIn(root);
+      daemons.push(daemon);
+      expect((await daemon.fetch('/echo/v1/ping')).status).toBe(200);
+    } finally {
+      sleeper.kill();
+    }
   });
 
   it('loses nothing of 1,000 concurrent writes', async () => {
