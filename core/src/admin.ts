@@ -1,11 +1,14 @@
 /**
  * The admin credential: a bearer token made on first start in
- * `/etc/sugar-server/admin.token` (mode 0600, readable by root and the daemon).
+ * `/etc/sugar-server/admin.token` (mode 0600, readable by root and the daemon),
+ * and the core's own admin routes.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, open, readFile } from 'node:fs/promises';
+import { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { ServerErrors } from './errors.js';
+import type { RecentLog } from './log.js';
 
 export async function ensureAdminToken(file: string): Promise<string> {
   try {
@@ -37,4 +40,18 @@ export function adminGuard(current: () => string): Middleware {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw ServerErrors.UNAUTHORIZED();
     return next();
   };
+}
+
+/**
+ * The core's own admin API under `/core/v1/` (`core` is a reserved service
+ * name, so no plugin can take the prefix): the daemon's recent log lines.
+ */
+export function coreAdminRouter(requireAdmin: Middleware, recent: RecentLog): Router {
+  const router = new Router({ prefix: '/core/v1' });
+  router.get('/logs', requireAdmin, (ctx) => {
+    ctx.set('Content-Type', 'application/x-ndjson; charset=utf-8');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = recent.text();
+  });
+  return router;
 }

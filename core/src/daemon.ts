@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
-import { adminGuard, ensureAdminToken, readAdminToken } from './admin.js';
+import { adminGuard, coreAdminRouter, ensureAdminToken, readAdminToken } from './admin.js';
 import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
@@ -19,7 +19,7 @@ import { FeedPublisher } from './feeds.js';
 import { MainHttpServer } from './http/server.js';
 import { urlFor } from './listeners.js';
 import { DataDirLock } from './lock.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, RecentLog, type Logger } from './log.js';
 import { Announcer } from './mdns.js';
 import { Metrics } from './metrics.js';
 import { adminTokenFile, type Paths } from './paths.js';
@@ -64,7 +64,8 @@ export class Daemon {
     if (!planned.ok) throw ServerErrors.CONFIG([...planned.problems]);
     const plan = planned.plan;
     const core = plan.core;
-    const log = createLogger(core.log.level);
+    const recentLog = new RecentLog();
+    const log = createLogger(core.log.level, {}, recentLog);
     log.info({ version: SERVER_VERSION, root: paths.root, files: plan.files }, 'sugar-server starting');
     for (const rejected of plan.discovery.rejected) log.warn({ package: rejected.packageName, dir: rejected.dir }, `plugin skipped: ${rejected.reason}`);
 
@@ -109,6 +110,7 @@ export class Daemon {
       // ':' cannot start a service name, so no plugin's router can take this slot.
       http.mount(':feeds', feeds.router);
       const requireAdmin = adminGuard(() => daemon!.adminToken);
+      http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
       const host = new PluginHost(
         log,
         {
