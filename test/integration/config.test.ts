@@ -84,4 +84,22 @@ describe('a broken configuration stops check-config and start with file:line', (
     expect(ok.stdout).toContain('services on: feeder');
     expect(ok.code).toBe(0);
   });
+
+  it('refuses __proto__, constructor and prototype as keys, in plugin, core and [plugins] sections', async () => {
+    const { root, dropIn } = await rootWith('[plugins]\necho = on\n', {
+      '50-local.conf': '[echo]\n__proto__ = x\nconstructor = y\n[plugins]\n__proto__ = off\n',
+    });
+    const check = await cli(root, 'check-config');
+    expect(check.code).toBe(78);
+    const file = dropIn('50-local.conf');
+    expect(check.stderr).toContain(`${file}:2: [echo] __proto__: unknown key`);
+    expect(check.stderr).toContain(`${file}:3: [echo] constructor: unknown key`);
+    expect(check.stderr).toContain(`${file}:5: [plugins] __proto__: not a service name`);
+
+    const core = await rootWith('[http]\nprototype = z\n__proto__ = z\n');
+    const refused = await cli(core.root, 'check-config');
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain(`${core.conf}:${FIRST_LINE + 1}: [http] prototype: unknown key`);
+    expect(refused.stderr).toContain(`${core.conf}:${FIRST_LINE + 2}: [http] __proto__: unknown key`);
+  });
 });

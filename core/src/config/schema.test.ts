@@ -68,6 +68,23 @@ describe('checkSection', () => {
     ]);
   });
 
+  it('refuses __proto__, constructor and prototype like any unknown key', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const checked = checkSection('leases', doc(`[leases]\nupstream = https://m.example/\n${key} = {}\n`).get('leases'), shape);
+      expect(!checked.ok && checked.problems).toEqual([`test.conf:3: [leases] ${key}: unknown key (known keys: port, stolen, upstream)`]);
+    }
+    const core = checkCoreSections(doc('[http]\n__proto__ = x\n'));
+    expect(!core.ok && core.problems).toEqual(['test.conf:2: [http] __proto__: unknown key (known keys: address, port, body_limit)']);
+  });
+
+  it('hands out sections as objects without a prototype', () => {
+    const checked = checkSection('leases', doc('[leases]\nupstream = https://m.example/\n').get('leases'), shape);
+    expect(checked.ok && Object.getPrototypeOf(checked.value)).toBeNull();
+    const core = checkCoreSections(new Map());
+    expect(core.ok && Object.getPrototypeOf(core.value)).toBeNull();
+    expect(core.ok && Object.getPrototypeOf(core.value.http)).toBeNull();
+  });
+
   it('says so when a required key is missing from an absent section', () => {
     const checked = checkSection('leases', undefined, shape);
     expect(!checked.ok && checked.problems).toEqual(['config: [leases] upstream: must be set']);

@@ -40,11 +40,12 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[
 
 /** Check one section (absent = all defaults) against `shape`. */
 export function checkSection<S extends ConfigShape>(name: string, section: IniSection | undefined, shape: S): Checked<ConfigOf<S>> {
-  const input: Record<string, string> = {};
+  // No prototype: a key such as `__proto__` is then an ordinary, unknown key.
+  const input: Record<string, string> = Object.create(null);
   for (const [key, entry] of section?.entries ?? []) input[key] = entry.value;
 
   const result = z.strictObject(shape).safeParse(input);
-  if (result.success) return { ok: true, value: result.data as ConfigOf<S> };
+  if (result.success) return { ok: true, value: withoutPrototype(result.data) as ConfigOf<S> };
 
   const problems: string[] = [];
   for (const issue of result.error.issues) {
@@ -66,10 +67,14 @@ export function checkSection<S extends ConfigShape>(name: string, section: IniSe
   return { ok: false, problems };
 }
 
+function withoutPrototype<T extends object>(value: T): T {
+  return Object.assign(Object.create(null) as T, value);
+}
+
 /** Check every core section; the sections' absence means their defaults. */
 export function checkCoreSections(sections: ReadonlyMap<string, IniSection>): Checked<CoreConfig> {
   const problems: string[] = [];
-  const config: Record<string, unknown> = {};
+  const config: Record<string, unknown> = Object.create(null);
   for (const name of Object.keys(coreSections) as CoreSectionName[]) {
     const checked = checkSection(name, sections.get(name), coreSections[name]);
     if (checked.ok) config[name] = checked.value;

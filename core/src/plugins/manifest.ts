@@ -11,7 +11,8 @@ import { RESERVED_SECTIONS } from '../config/schema.js';
 import { PLUGIN_API_VERSION } from './definition.js';
 
 export const PLUGIN_KEYWORD = 'sugar-server-plugin';
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** What a service may be called; also the keys of `[plugins]` and `[providers]`. */
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** A package that passed every check and may be imported. */
 export interface Candidate {

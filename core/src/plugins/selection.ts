@@ -3,11 +3,11 @@
  * service (`leases = on`); `[providers]` picks the package when more than one
  * provides it (a downstream variant replacing ours without patching).
  */
-import { where, type IniDocument, type IniSection } from '../config/ini.js';
+import { where, type IniDocument, type IniEntry, type IniSection } from '../config/ini.js';
 import { option } from '../config/options.js';
 import { RESERVED_SECTIONS } from '../config/schema.js';
 import type { Discovery } from './discover.js';
-import type { Candidate } from './manifest.js';
+import { SERVICE_NAME, type Candidate } from './manifest.js';
 
 export interface ServiceChoice {
   readonly service: string;
@@ -37,6 +37,7 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
 
   const enabled = new Map<string, boolean>();
   for (const [service, entry] of doc.get('plugins')?.entries ?? []) {
+    if (!isServiceName(service, 'plugins', entry, problems)) continue;
     const parsed = flag.safeParse(entry.value);
     if (!parsed.success) {
       problems.push(`${where(entry)}: [plugins] ${service}: ${parsed.error.issues[0]?.message ?? 'expected on or off'}`);
@@ -51,6 +52,7 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
 
   const chosen = new Map<string, Candidate>();
   for (const [service, entry] of doc.get('providers')?.entries ?? []) {
+    if (!isServiceName(service, 'providers', entry, problems)) continue;
     const providers = byService.get(service) ?? [];
     const match = providers.find((candidate) => candidate.packageName === entry.value);
     if (match) chosen.set(service, match);
@@ -80,6 +82,12 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
     problems.push(`${where(section.origin)}: [${name}]: unknown section: no installed plugin provides service "${name}"${installedHint(byService)}`);
   }
   return { services, problems };
+}
+
+function isServiceName(key: string, section: string, entry: IniEntry, problems: string[]): boolean {
+  if (SERVICE_NAME.test(key)) return true;
+  problems.push(`${where(entry)}: [${section}] ${key}: not a service name (a lower-case letter, then letters, digits or "-")`);
+  return false;
 }
 
 function installedHint(byService: ReadonlyMap<string, unknown>): string {
