@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RegisteredLaptop } from 'sugar-server-registry';
@@ -264,6 +265,122 @@ describe('registry: the admin API', () => {
     expect((await admin(registry, '/registry/v1/laptops/SHC00000003', { method: 'DELETE' })).status).toBe(404);
     expect((await page(registry)).total).toBe(4);
     expect((await Laptop.create({ serial: 'SHC00000003' }).register(registry.xmlrpc)).success).toBe('OK');
+  });
+});
+
+describe('registry: laptops in bulk, and class groups', () => {
+  let registry: Registry;
+  let workdir: string;
+  const ana = Laptop.create({ keyType: 'dsa', nick: '=HYPERLINK("http://x")' });
+  const bo = Laptop.create({ keyType: 'ed25519', nick: 'Bo, "the 2nd"' });
+  const newcomer = Laptop.create({ keyType: 'rsa' });
+  const row = (laptop: Laptop, classGroup = '', uuid = laptop.identity.uuid) =>
+    [laptop.serial, uuid, laptop.identity.nick, laptop.identity.sshKey.publicBlob, classGroup];
+  const csvOf = (rows: string[][], header = 'serial,uuid,nick,key,class group') =>
+    `${header}\n${rows.map((fields) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(',')).join('\n')}\n`;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    workdir = await mkdtemp(join(tmpdir(), 'registry-csv-'));
+    for (const laptop of [ana, bo]) expect((await laptop.register(registry.xmlrpc)).success).toBe('OK');
+  });
+  afterAll(async () => {
+    await registry?.daemon.dispose();
+    if (workdir) await rm(workdir, { recursive: true, force: true });
+  });
+
+  it('exports every laptop as CSV, a nick that looks like a formula defused', async () => {
+    const result = await registry.daemon.cli('registry', 'export', '--csv');
+    expect(result.code).toBe(0);
+    // RFC 4180: a field is quoted when it holds a comma, a quote or a line break.
+    const field = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+    const lines = [ana, bo].sort((a, b) => a.serial.localeCompare(b.serial)).map((laptop) => [
+      laptop.serial, laptop.identity.uuid, laptop === ana ? `'${ana.identity.nick}` : bo.identity.nick,
+      `${laptop === ana ? 'ssh-dss' : 'ssh-ed25519'} ${laptop.identity.sshKey.publicBlob}`, '',
+    ].map(field).join(','));
+    expect(result.stdout).toBe(`serial,uuid,nick,key,class group\n${lines.join('\n')}\n`);
+    expect((await registry.daemon.cli('registry', 'export')).code).toBe(2);
+  });
+
+  it('reports every bad row of a dry run by line, and writes nothing', async () => {
+    const file = join(workdir, 'bad.csv');
+    await writeFile(file, csvOf([
+      row(ana, '5B'),
+      row(newcomer, '5B', 'not-a-uuid'),
+      [newcomer.serial, 'too', 'few'],
+      row(bo, '5A', randomUUID()),
+      row(ana, '6A'),
+      row(newcomer, '5B'),
+    ]));
+    const result = await registry.daemon.cli('registry', 'import', '--csv', file, '--dry-run');
+    expect(result.code).toBe(1);
+    const problems = result.stdout.split('\n').filter((line) => line.startsWith(`${file}:`));
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:3: ${newcomer.serial}: REGISTRY_ERR_BAD_UUID: uuid "not-a-uuid"`)),
+      `${file}:4: -: REGISTRY_ERR_BAD_ROW: has 3 fields; the header names 5`,
+      expect.stringMatching(new RegExp(`^${file}:5: ${bo.serial}: REGISTRY_ERR_UUID_CLASH: `)),
+      `${file}:6: ${ana.serial}: REGISTRY_ERR_BAD_ROW: serial ${ana.serial} is already listed on line 2`,
+    ]);
+    expect(result.stdout).toMatch(/^checked 6 rows, nothing written \(dry run\)/);
+
+    const real = await registry.daemon.cli('registry', 'import', '--csv', file, '--json');
+    expect(real.code).toBe(1);
+    expect(JSON.parse(real.stdout)).toMatchObject({ dryRun: false, applied: false, rows: 6, problems: { length: 4 } });
+    expect((await admin(registry, `/registry/v1/laptops/${newcomer.serial}`)).status).toBe(404);
+    expect((await record(registry, ana.serial)).classGroup).toBeNull();
+  });
+
+  it('refuses a file that is no laptop list, naming what is wrong', async () => {
+    const file = join(workdir, 'header.csv');
+    await writeFile(file, csvOf([row(ana)], 'serial,uuid,name,key,class group'));
+    const result = await registry.daemon.cli('registry', 'import', '--csv', file, '--dry-run');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/not a laptop list: line 1: unknown column "name"/);
+  });
+
+  it('imports a good list in one go: class groups set, a laptop added, and the export imports back unchanged', async () => {
+    const file = join(workdir, 'good.csv');
+    await writeFile(file, csvOf([row(ana, ' 5B '), row(newcomer, '5A'), row(bo)]));
+    const dry = await registry.daemon.cli('registry', 'import', '--csv', file, '--dry-run');
+    expect(dry).toMatchObject({ code: 0, stdout: 'checked 3 rows, nothing written (dry run): the good rows would give 1 added, 1 updated, 1 unchanged\n' });
+    expect((await admin(registry, `/registry/v1/laptops/${newcomer.serial}`)).status).toBe(404);
+
+    const result = await registry.daemon.cli('registry', 'import', '--csv', file);
+    expect(result).toMatchObject({ code: 0, stdout: 'imported 3 rows: 1 added, 1 updated, 1 unchanged\n' });
+    expect(await record(registry, ana.serial)).toMatchObject({ classGroup: '5B', nick: ana.identity.nick, keyType: 'ssh-dss' });
+    expect(await record(registry, newcomer.serial)).toMatchObject({ classGroup: '5A', uuid: newcomer.identity.uuid, keyType: 'ssh-rsa' });
+    expect((await record(registry, bo.serial)).classGroup).toBeNull();
+
+    // The laptop registers later as it always does: its class stays.
+    expect((await newcomer.register(registry.xmlrpc)).success).toBe('OK');
+    expect((await record(registry, newcomer.serial)).classGroup).toBe('5A');
+
+    const exported = join(workdir, 'exported.csv');
+    expect((await registry.daemon.cli('registry', 'export', '--csv', '--output', exported)).code).toBe(0);
+    const again = await registry.daemon.cli('registry', 'import', '--csv', exported);
+    expect(again).toMatchObject({ code: 0, stdout: 'imported 3 rows: 0 added, 0 updated, 3 unchanged\n' });
+    expect((await record(registry, ana.serial)).nick).toBe(ana.identity.nick);
+  });
+
+  it('lets the admin set and clear a class group through the JSON API', async () => {
+    const patch = (serial: string, body: unknown, token = registry.token) => registry.daemon.fetch(`/registry/v1/laptops/${serial}`, {
+      method: 'PATCH', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const set = await patch(bo.serial, { classGroup: '6C' });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toMatchObject({ serial: bo.serial, classGroup: '6C' });
+    expect((await record(registry, bo.serial)).classGroup).toBe('6C');
+    expect((await (await patch(bo.serial, { classGroup: null })).json())).toMatchObject({ classGroup: null });
+
+    expect((await patch(bo.serial, { classGroup: '6C' }, 'not-the-token-at-all')).status).toBe(401);
+    const bad = await patch(bo.serial, { classGroup: 'a\u0007b' });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).code).toBe('REGISTRY_ERR_BAD_CLASS_GROUP');
+    const other = await patch(bo.serial, { nick: 'Mallory' });
+    expect(other.status).toBe(400);
+    expect((await errorOf(other)).code).toBe('REGISTRY_ERR_BAD_BODY');
+    expect((await patch('SHC0000000F', { classGroup: '6C' })).status).toBe(404);
+    expect((await record(registry, bo.serial)).classGroup).toBeNull();
   });
 });
 

@@ -21,6 +21,8 @@ export const registryConfig = {
   address: option.address().optional(),
   /** Largest registration body; a real one is well under 4k. */
   body_limit: option.size(16 * 1024),
+  /** Largest CSV laptop list the admin may import (about 700 bytes a laptop with an RSA key). */
+  import_limit: option.size(16 * 1024 * 1024),
   /** Host in the `backupurl` answer (`SN@host:backup`). */
   backup_host: hostName('schoolserver'),
   /** Host in the `jabberserver` answer. */

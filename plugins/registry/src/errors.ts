@@ -24,8 +24,10 @@ export const RegistryErrors = {
   NOT_REGISTERED: errorType('REGISTRY_ERR_NOT_REGISTERED', 404, (serial: string) => `no laptop with serial ${serial} is registered`),
   BAD_PAGE: errorType('REGISTRY_ERR_BAD_PAGE', 400, (name: string, value: string, max: number) =>
     `${name} must be a whole number from ${name === 'limit' ? 1 : 0} to ${max}, got ${quote(value)}`),
-  BAD_BODY: errorType('REGISTRY_ERR_BAD_BODY', 400, () =>
-    'expected a JSON object {"serial", "nick", "uuid", "pubkey"}'),
+  BAD_BODY: errorType('REGISTRY_ERR_BAD_BODY', 400, (expected: string) => `expected a JSON object ${expected}`),
+  BAD_CLASS_GROUP: errorType('REGISTRY_ERR_BAD_CLASS_GROUP', 400, (why: string) => `class group ${why}`),
+  BAD_CSV: errorType('REGISTRY_ERR_BAD_CSV', 400, (why: string) => `not a laptop list: ${why}`),
+  BAD_ROW: errorType('REGISTRY_ERR_BAD_ROW', 400, (why: string) => why),
 
   XMLRPC_CONTENT_TYPE: errorType('REGISTRY_ERR_XMLRPC_CONTENT_TYPE', 400, (type: string | undefined) =>
     `an XML-RPC call is sent with Content-Type text/xml, got ${type === undefined ? 'none' : quote(type)}`),

@@ -5,6 +5,7 @@
  * plugins through {@link RegistryToken}.
  */
 import { definePlugin, Tokens } from 'sugar-server';
+import { exportCommand, importCommand } from './commands/laptops.js';
 import { registryConfig } from './config.js';
 import { serveJsonApi } from './json-api.js';
 import { EMPTY_REGISTRY, Registry, type RegistryDocument } from './registry.js';
@@ -15,6 +16,7 @@ export { RegistryToken } from './service.js';
 export type { LaptopRegistry, RegisteredLaptop } from './service.js';
 export { RegistryErrors } from './errors.js';
 export type { SshKeyType } from './ssh-key.js';
+export type { ImportProblem, ImportReport } from './laptop-import.js';
 
 export default definePlugin({
   config: registryConfig,
@@ -27,9 +29,14 @@ export default definePlugin({
       ctx.log,
       ctx.container.resolve(Tokens.Clock),
     );
-    serveJsonApi(ctx, registry, { bodyLimit: config.body_limit });
+    serveJsonApi(ctx, registry, { bodyLimit: config.body_limit, importLimit: config.import_limit, log: ctx.log });
     const listener = await ctx.listenHttp({ name: 'registration', port: config.port, address: config.address });
     serveXmlRpc(listener.router, registry, { bodyLimit: config.body_limit, log: ctx.log });
     ctx.provide(RegistryToken, registry);
+  },
+
+  commands: {
+    export: exportCommand,
+    import: importCommand,
   },
 });

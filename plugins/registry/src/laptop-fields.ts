@@ -14,6 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Control characters, and lone surrogates that no text encoding can carry. */
 const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
 export const MAX_NICK_LENGTH = 100;
+export const MAX_CLASS_GROUP_LENGTH = 64;
 
 /** True when `value` is a laptop serial as the registry accepts it. */
 export function isSerial(value: unknown): value is string {
@@ -44,4 +45,15 @@ export function checkNick(value: unknown): string {
   if ([...value].length > MAX_NICK_LENGTH) throw RegistryErrors.BAD_NICK(`is longer than ${MAX_NICK_LENGTH} characters`);
   if (UNPRINTABLE.test(value)) throw RegistryErrors.BAD_NICK('contains control characters');
   return value;
+}
+
+/** A class name such as `5B`, or null to put the laptop in none; white space around it is dropped, and empty is none. */
+export function checkClassGroup(value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string') throw RegistryErrors.BAD_CLASS_GROUP('must be a string or null');
+  const name = value.trim();
+  if (name === '') return null;
+  if ([...name].length > MAX_CLASS_GROUP_LENGTH) throw RegistryErrors.BAD_CLASS_GROUP(`is longer than ${MAX_CLASS_GROUP_LENGTH} characters`);
+  if (UNPRINTABLE.test(name)) throw RegistryErrors.BAD_CLASS_GROUP('contains control characters');
+  return name;
 }

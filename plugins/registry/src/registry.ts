@@ -8,7 +8,7 @@
 import type { Clock, Logger, Store, SugarError } from 'sugar-server';
 import { isSugarError } from 'sugar-server';
 import { RegistryErrors } from './errors.js';
-import { checkNick, checkSerial, checkUuid, sameUuid } from './laptop-fields.js';
+import { checkClassGroup, checkNick, checkSerial, checkUuid, sameUuid } from './laptop-fields.js';
 import type { LaptopRegistry, RegisteredLaptop } from './service.js';
 import { parsePublicKey } from './ssh-key.js';
 
@@ -51,6 +51,23 @@ export interface LaptopPage {
 }
 
 export type Protocol = 'xmlrpc' | 'json';
+
+/** A laptop as the admin lists it (a row of a CSV import), straight from the file. */
+export interface LaptopEntry {
+  readonly serial: unknown;
+  readonly uuid: unknown;
+  readonly nick: unknown;
+  readonly pubkey: unknown;
+  readonly classGroup: unknown;
+}
+
+/** What storing an entry would do to the laptop it names. */
+export type EntryOutcome = 'added' | 'updated' | 'unchanged';
+
+export interface CheckedEntry {
+  readonly record: RegisteredLaptop;
+  readonly outcome: EntryOutcome;
+}
 
 interface Prepared {
   readonly record: RegisteredLaptop;
@@ -122,6 +139,52 @@ export class Registry implements LaptopRegistry {
     });
     this.log.info({ serial }, 'laptop removed');
     return true;
+  }
+
+  /** Put a laptop in a class (null: in none); throws REGISTRY_ERR_NOT_REGISTERED or _BAD_CLASS_GROUP. */
+  async setClassGroup(serial: string, classGroup: unknown): Promise<RegisteredLaptop> {
+    const group = checkClassGroup(classGroup);
+    const known = this.get(serial);
+    if (!known) throw RegistryErrors.NOT_REGISTERED(serial);
+    const record = { ...known, classGroup: group };
+    await this.store.update((data) => {
+      data.laptops[serial] = record;
+    });
+    this.log.info({ serial, classGroup: group }, 'laptop class group set');
+    return record;
+  }
+
+  /**
+   * Check an admin's entry by the rules of registration (a known serial keeps
+   * its uuid unless `allow_rebind` is on) and build the record it would store,
+   * synchronously; throws the `REGISTRY_ERR_*` refusal. An added laptop counts
+   * as registered now; a known one keeps its registration times.
+   */
+  checkEntry(entry: LaptopEntry): CheckedEntry {
+    const serial = checkSerial(entry.serial);
+    const uuid = checkUuid(entry.uuid);
+    const nick = checkNick(entry.nick);
+    const key = parsePublicKey(entry.pubkey);
+    const classGroup = checkClassGroup(entry.classGroup);
+    const known = this.get(serial);
+    if (!known) {
+      const now = new Date(this.clock.now()).toISOString();
+      return { record: { serial, uuid, nick, pubkey: key.blob, keyType: key.type, classGroup, firstRegistered: now, lastRegistered: now }, outcome: 'added' };
+    }
+    const rebinding = !sameUuid(known.uuid, uuid);
+    if (rebinding && !this.options.allowRebind) throw RegistryErrors.UUID_CLASH(serial);
+    const record = { ...known, uuid: rebinding ? uuid : known.uuid, nick, pubkey: key.blob, keyType: key.type, classGroup };
+    const same = (Object.keys(record) as (keyof RegisteredLaptop)[]).every((field) => record[field] === known[field]);
+    return { record, outcome: same ? 'unchanged' : 'updated' };
+  }
+
+  /** Store records made by {@link checkEntry} in one write; call it with no await in between, as `register` does. */
+  async storeEntries(records: readonly RegisteredLaptop[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.store.update((data) => {
+      this.ordered = undefined;
+      for (const record of records) data.laptops[record.serial] = record;
+    });
   }
 
   /** Validate the request and build the record to store, synchronously. */
