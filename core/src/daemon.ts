@@ -25,6 +25,7 @@ import { Metrics } from './metrics.js';
 import { adminTokenFile, type Paths } from './paths.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
 import { PluginHost } from './plugins/host.js';
+import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
 import { StatusBoard, type ConfigInfo, type ServerState } from './status.js';
@@ -93,6 +94,7 @@ export class Daemon {
         },
         config: () => daemon!.configInfo,
         discovery: () => daemon && { discovery: daemon.plan.discovery, selection: daemon.plan.selection },
+        eventLoopLag: () => metrics.eventLoopLag(),
       });
       const coreRoutes = new Map<string, (ctx: Context) => void | Promise<void>>([
         ['/status', (ctx) => {
@@ -126,6 +128,7 @@ export class Daemon {
           defaultAddress: core.http.address,
           bodyLimit: core.http.body_limit,
           drainMs: core.core.drain_timeout,
+          watchdog: new Watchdog(log, metrics),
         },
         { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout },
       );

@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), served as text at `/metrics`. */
-import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 
 export interface PluginStateSample {
   readonly service: string;
@@ -67,9 +68,51 @@ class RequestHistogram {
   }
 }
 
+/** Event-loop lag in milliseconds: how late the loop came back to a timer. */
+export interface LagSummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const LAG_RESOLUTION_MS = 10;
+const LAG_WINDOW_MS = 60_000;
+
+/**
+ * Event-loop lag for /status, over the last one to two minutes: the worst of the
+ * minute under way and the one before, so a stall stays visible for a while.
+ * (prom-client keeps its own histogram for the `nodejs_eventloop_lag_*` series.)
+ */
+class EventLoopLag {
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  private previous: LagSummary = { p50: 0, p99: 0, max: 0 };
+
+  constructor() {
+    this.delay.enable();
+    setInterval(() => {
+      this.previous = this.window();
+      this.delay.reset();
+    }, LAG_WINDOW_MS).unref();
+  }
+
+  summary(): LagSummary {
+    const now = this.window();
+    return { p50: Math.max(now.p50, this.previous.p50), p99: Math.max(now.p99, this.previous.p99), max: Math.max(now.max, this.previous.max) };
+  }
+
+  private window(): LagSummary {
+    if (this.delay.count === 0) return { p50: 0, p99: 0, max: 0 };
+    // The histogram holds whole timer intervals; the lag is what exceeds the interval.
+    const lag = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LAG_RESOLUTION_MS) * 10) / 10);
+    return { p50: lag(this.delay.percentile(50)), p99: lag(this.delay.percentile(99)), max: lag(this.delay.max) };
+  }
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests = new RequestHistogram();
+  private readonly lag = new EventLoopLag();
+  private readonly slowCallbacks: Counter<'plugin' | 'phase'>;
 
   constructor(pluginStates: () => readonly PluginStateSample[]) {
     collectDefaultMetrics({ register: this.registry });
@@ -84,6 +127,21 @@ export class Metrics {
         for (const sample of pluginStates()) this.set({ service: sample.service, package: sample.packageName, state: sample.state }, 1);
       },
     });
+    this.slowCallbacks = new Counter({
+      name: 'sugar_server_plugin_slow_callbacks_total',
+      help: 'Plugin callbacks (start, stop, route handlers) that ran long without yielding, stalling every service',
+      labelNames: ['plugin', 'phase'],
+      registers: [this.registry],
+    });
+  }
+
+  observeSlowCallback(plugin: string, phase: string): void {
+    this.slowCallbacks.inc({ plugin, phase });
+  }
+
+  /** Event-loop lag of the last minute or two, for /status. */
+  eventLoopLag(): LagSummary {
+    return this.lag.summary();
   }
 
   observeRequest(plugin: string, method: string, status: number, seconds: number): void {

@@ -3,6 +3,7 @@
  * secrets (no token, no config values). The JSON is cached until a plugin changes
  * state or the uptime second ticks, so polling it costs one string write.
  */
+import type { LagSummary } from './metrics.js';
 import type { Discovery } from './plugins/discover.js';
 import type { PluginHost } from './plugins/host.js';
 import type { Selection } from './plugins/selection.js';
@@ -24,6 +25,8 @@ export interface StatusSource {
   readonly host: PluginHost;
   config(): ConfigInfo;
   discovery(): { discovery: Discovery; selection: Selection } | undefined;
+  /** Event-loop lag in ms over the last minute or two. */
+  eventLoopLag(): LagSummary;
 }
 
 export class StatusBoard {
@@ -82,6 +85,7 @@ export class StatusBoard {
         state: s.state(),
         uptime: Math.floor((now - s.startedAt) / 1000),
         config: { generation: config.generation, loadedAt: new Date(config.loadedAt).toISOString(), lastError: config.lastError },
+        eventLoop: { lagMs: s.eventLoopLag() },
       },
       plugins,
       standby,

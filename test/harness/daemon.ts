@@ -162,7 +162,13 @@ export class DaemonProcess {
 }
 
 export interface StatusDoc {
-  server: { state: string; version: string; uptime: number; config: { generation: number; lastError: string | null } };
+  server: {
+    state: string;
+    version: string;
+    uptime: number;
+    config: { generation: number; lastError: string | null };
+    eventLoop: { lagMs: { p50: number; p99: number; max: number } };
+  };
   plugins: {
     service: string;
     package: string | null;

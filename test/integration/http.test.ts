@@ -82,6 +82,35 @@ describe('HTTP: admin credential, body limits, errors, metrics', () => {
   });
 });
 
+describe('a plugin that keeps the event loop busy', () => {
+  let daemon: DaemonProcess;
+  beforeAll(async () => {
+    daemon = await DaemonProcess.start({ config: '[plugins]\nbusy = on\necho = on\n' });
+  });
+  afterAll(() => daemon?.dispose());
+
+  it('is named in a warning, counted in /metrics, and the lag shows in /status', async () => {
+    const spin = await daemon.fetch('/busy/v1/spin?ms=400');
+    expect(spin.status).toBe(200);
+
+    const warning = await daemon.waitForLog((line) => line.plugin === 'busy' && line.level === 40);
+    expect(warning).toMatchObject({ method: 'GET', path: '/busy/v1/spin' });
+    expect(warning.msg).toContain('kept the event loop busy');
+    expect(warning.ms as number).toBeGreaterThanOrEqual(400);
+
+    const metrics = await (await daemon.fetch('/metrics')).text();
+    expect(metrics).toMatch(/^sugar_server_plugin_slow_callbacks_total\{plugin="busy",phase="route"\} 1$/m);
+    expect(metrics).not.toMatch(/sugar_server_plugin_slow_callbacks_total\{plugin="echo"/);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+
+    const lag = (await daemon.status()).server.eventLoop.lagMs;
+    // The loop could not turn for the 400 ms the route spun.
+    expect(lag.max).toBeGreaterThanOrEqual(300);
+    expect(lag.p50).toBeLessThanOrEqual(lag.p99);
+    expect(lag.p99).toBeLessThanOrEqual(lag.max);
+  });
+});
+
 describe('SIGTERM', () => {
   it('drains an in-flight request, stops plugins and exits 0', async () => {
     const daemon = await DaemonProcess.start({ config: '[plugins]\necho = on\n' });

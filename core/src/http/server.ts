@@ -13,6 +13,7 @@ import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
 import { OwnedPort } from '../listeners.js';
 import type { BoundListener } from '../plugins/definition.js';
+import type { Watchdog } from '../plugins/watchdog.js';
 import { createApp, type AppOptions } from './app.js';
 
 export class MainHttpServer {
@@ -33,12 +34,16 @@ export class MainHttpServer {
     this.port = OwnedPort.http('HTTP server', this.app);
   }
 
-  /** A router for `service` whose requests are labelled with it in metrics and logs. */
-  static routerFor(service: string): Router {
+  /**
+   * A router for `service` whose requests are labelled with it in metrics and
+   * logs; with a watchdog, handlers that hold the event loop long are reported.
+   */
+  static routerFor(service: string, watchdog?: Watchdog): Router {
     const router = new Router();
     router.use((ctx, next) => {
       ctx.state.plugin = service;
-      return next();
+      if (!watchdog) return next();
+      return watchdog.time(service, 'route', next, () => ({ method: ctx.method, path: ctx.path }));
     });
     return router;
   }

@@ -28,6 +28,7 @@ import type {
 } from './definition.js';
 import type { Candidate } from './manifest.js';
 import type { ServiceDirectory } from './services.js';
+import type { Watchdog } from './watchdog.js';
 
 export interface RuntimeDeps {
   readonly log: Logger;
@@ -42,6 +43,7 @@ export interface RuntimeDeps {
   readonly defaultAddress: string;
   readonly bodyLimit: number;
   readonly drainMs: number;
+  readonly watchdog: Watchdog;
 }
 
 export class PluginRuntime {
@@ -62,7 +64,7 @@ export class PluginRuntime {
     const service = candidate.service;
     const log = deps.log.child({ plugin: service });
     this.child = deps.container.createChildContainer();
-    const router = MainHttpServer.routerFor(service);
+    const router = MainHttpServer.routerFor(service, deps.watchdog);
     const dataDir = join(deps.dataDir, service);
     const storeFile = join(deps.dataDir, 'stores', `${service}.json`);
 
@@ -87,7 +89,7 @@ export class PluginRuntime {
         this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, onConnection)),
       listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
         const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit });
-        const portRouter = MainHttpServer.routerFor(service);
+        const portRouter = MainHttpServer.routerFor(service, deps.watchdog);
         app.use(portRouter.routes()).use(portRouter.allowedMethods());
         const bound = await this.open(spec, OwnedPort.http(`${service}/${spec.name}`, app));
         return { ...bound, router: portRouter };

@@ -162,7 +162,7 @@ export class PluginHost {
     const ms = this.timeouts.startMs;
     try {
       await runtime.prepare();
-      await withTimeout(Promise.resolve().then(() => definition.start(runtime.ctx)), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms));
+      await withTimeout(Promise.resolve().then(() => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx))), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms));
       runtime.mount();
       entry.since = Date.now();
       this.startOrder.push(service);
@@ -185,7 +185,7 @@ export class PluginHost {
     const ms = this.timeouts.stopMs;
     const stop = entry.planned.definition?.stop;
     try {
-      if (stop) await withTimeout(Promise.resolve().then(() => stop(runtime.ctx)), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
+      if (stop) await withTimeout(Promise.resolve().then(() => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx))), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
     } catch (err) {
       this.log.error({ plugin: service, err }, `${service} did not stop cleanly; its ports and routes are closed anyway`);
     } finally {
