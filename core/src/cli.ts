@@ -12,11 +12,12 @@ import { checkCoreSections } from './config/schema.js';
 import { getJson, readPid, readRunningUrl } from './control.js';
 import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
+import { writeDiagnostics } from './diagnostics.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
 import { urlFor } from './listeners.js';
-import { dropInDir, resolvePaths, type Paths } from './paths.js';
+import { configFile, dropInDir, resolvePaths, type Paths } from './paths.js';
 import { discoverPlugins, installNodeModules } from './plugins/discover.js';
 import { makePlan } from './plugins/plan.js';
 
@@ -47,6 +48,8 @@ Commands:
                    switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
   check-config     check /etc/sugar-server/ and the installed plugins without starting
   init             create the config folders under --root (add --dev for a developer setup)
+  diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
+                   to send when asking for help
   <service> <command>
                    a command of an installed plugin, e.g. \`sugar-server leases report\`;
                    \`sugar-server <service> --help\` lists them
@@ -76,6 +79,15 @@ result, and send SIGHUP to the running daemon, which applies it without a restar
 
 Reads sugar-server.conf and conf.d/*.conf, finds installed plugins, loads the ones
 switched on and checks every section. Prints each problem as file:line and exits 78.`,
+  diagnostics: `Usage: sugar-server diagnostics [--root DIR] [--config DIR] [--output FILE]
+
+Writes sugar-server-diagnostics-<host>-<time>.tar.gz in the current folder (or
+FILE), readable by its owner only: versions of the server, Node, the system and
+rsync/ssh/squid; the configuration files with secret values and URL passwords
+removed, and what check-config says of them; the running daemon's /status and
+/metrics; its recent log lines and the journal's; free disk and inodes. The
+admin token, keys and laptop data are never included. Run it as root (or the
+daemon's user) so that the recent log lines can be asked for.`,
   init: `Usage: sugar-server init [--root DIR] [--dev]
 
 Creates DIR/etc/sugar-server with the shipped defaults; with --dev also a drop-in
@@ -100,6 +112,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         return await checkConfig(rest);
       case 'init':
         return await init(rest);
+      case 'diagnostics':
+        return await diagnostics(rest);
       default: {
         const { root, config, rest: pluginArgs } = splitRootOptions(rest);
         const code = await runPluginCommand(resolvePaths({ root, config }), command, pluginArgs);
@@ -132,7 +146,10 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
 async function start(args: string[]): Promise<number | undefined> {
   const { values, paths } = parse(args, { dev: { type: 'boolean' } });
   if (values.help) return help('start');
-  if (values.dev) await initRoot(paths, { dev: true });
+  if (values.dev) {
+    const { created, updated } = await initRoot(paths, { dev: true });
+    for (const file of [...created, ...updated]) console.error(`sugar-server: wrote ${file}`);
+  }
   const daemon = await Daemon.start(paths);
   console.error(`sugar-server: listening on ${daemon.url} (status: ${daemon.url}/status, data: ${paths.data})`);
 
@@ -164,9 +181,15 @@ async function start(args: string[]): Promise<number | undefined> {
 async function status(args: string[]): Promise<number> {
   const { values, paths } = parse(args, { json: { type: 'boolean' } });
   if (values.help) return help('status');
-  const doc = await getJson<StatusDocument>(await daemonUrl(paths), '/status');
+  // The configuration on disk is checked, never trusted to find the daemon: a
+  // running daemon keeps the one it loaded, whatever happened to the files since.
+  const planned = await makePlan(paths).catch((err: unknown) => ({ ok: false as const, problems: [(err as Error).message] }));
+  const problems = planned.ok ? [] : [...planned.problems];
+  const running = await readRunningUrl(paths);
+  if (!running && problems.length) throw ServerErrors.CONFIG(problems);
+  const doc = await getJson<StatusDocument>(running ?? (await daemonUrl(paths)), '/status');
   if (values.json) {
-    console.log(JSON.stringify(doc, null, 2));
+    console.log(JSON.stringify({ ...doc, configOnDisk: { ok: problems.length === 0, problems } }, null, 2));
     return 0;
   }
   const { server } = doc;
@@ -178,6 +201,9 @@ async function status(args: string[]): Promise<number> {
     ...doc.plugins.map((p) => [p.service, p.package ?? '-', p.version ?? '-', p.state, p.uptime === null ? '-' : duration(p.uptime), p.error?.message ?? '']),
   ]));
   for (const r of doc.rejected) console.log(`skipped ${r.package}: ${r.reason}`);
+  if (problems.length) {
+    console.log(`the configuration on disk has problems; the daemon keeps the one it loaded, and a reload or restart would refuse these:\n  ${problems.join('\n  ')}`);
+  }
   return doc.plugins.some((p) => p.state === 'failed' || p.state === 'blocked') ? 1 : 0;
 }
 
@@ -280,8 +306,23 @@ async function checkConfig(args: string[]): Promise<number> {
 async function init(args: string[]): Promise<number> {
   const { values, paths } = parse(args, { dev: { type: 'boolean' } });
   if (values.help) return help('init');
-  const { created } = await initRoot(paths, { dev: values.dev === true });
-  console.log(created.length ? `created ${created.join(', ')}` : `nothing to do: ${paths.etc} is already set up`);
+  const { created, updated, missingDefaults } = await initRoot(paths, { dev: values.dev === true });
+  for (const file of created) console.log(`created ${file}`);
+  for (const file of updated) console.log(`updated ${file}`);
+  if (missingDefaults) {
+    console.error(`sugar-server: no shipped configuration to copy (looked for ${missingDefaults.join(' and ')}); every key keeps its default, see the README's Configuration section`);
+    return 1;
+  }
+  if (!created.length && !updated.length) console.log(`nothing to do: ${configFile(paths)} and ${dropInDir(paths)}/ are already there`);
+  return 0;
+}
+
+async function diagnostics(args: string[]): Promise<number> {
+  const { values, paths } = parse(args, { output: { type: 'string', short: 'o' } });
+  if (values.help) return help('diagnostics');
+  const { file, missing } = await writeDiagnostics(paths, { output: values.output as string | undefined });
+  for (const part of missing) console.error(`not included: ${part}`);
+  console.log(`wrote ${file}`);
   return 0;
 }
 

@@ -28,10 +28,19 @@ export async function readPid(paths: Paths): Promise<number | null> {
   try {
     const pid = Number.parseInt(await readFile(pidFile(paths), 'utf8'), 10);
     if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-    process.kill(pid, 0);
-    return pid;
+    return isAlive(pid) ? pid : null;
   } catch {
     return null;
+  }
+}
+
+/** A daemon run by another user (systemd's) is alive too: signal 0 then fails with EPERM, not ESRCH. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
