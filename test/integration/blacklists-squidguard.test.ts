@@ -28,6 +28,9 @@ function theirs(answer: string): Outcome {
   return answer.startsWith('OK rewrite-url=') ? 'block' : answer === 'ERR' ? 'pass' : 'broken';
 }
 
+const urlHost = (entry: string) => entry.slice(0, entry.indexOf('/'));
+const urlPath = (entry: string) => entry.slice(entry.indexOf('/'));
+
 function modelled(decision: ModelDecision): Outcome {
   return decision.kind;
 }
@@ -44,7 +47,7 @@ function explain(model: SquidGuardModel, line: string, wanted: Outcome): string 
   return null;
 }
 
-describe.skipIf(!SQUIDGUARD_BIN)('sugar-server and squidGuard on the same lists', () => {
+describe.skipIf(skipWithout(SQUIDGUARD_BIN !== null))('sugar-server and squidGuard on the same lists', () => {
   let workdir: string;
   let lists: GeneratedLists;
   let server: BlacklistsServer;
@@ -106,6 +109,10 @@ describe.skipIf(!SQUIDGUARD_BIN)('sugar-server and squidGuard on the same lists'
       `http://web7.${lists.url('phishing', 2).replace(/^www\./, '')}`,
       `https://${lists.domain('phishing', 4)}:443/`,
       `http://${lists.domain('adult', 50)}/%70orn/`,
+      `http://${urlHost(lists.url('adult', 5))}/elsewhere/..${urlPath(lists.url('adult', 5))}`,
+      `http://${urlHost(lists.url('malware', 6))}/elsewhere/%2E%2e${urlPath(lists.url('malware', 6))}`,
+      `http://homework.example%2F@${lists.domain('adult', 60)}/`,
+      `http://${lists.domain('adult', 61)}\\@homework.example/`,
     ];
     lines = [...urls, ...edges].map((url) => `${url} 10.0.0.5/- - GET`);
     const input = `${lines.join('\n')}\n`;
@@ -163,7 +170,7 @@ describe.skipIf(!SQUIDGUARD_BIN)('sugar-server and squidGuard on the same lists'
   });
 });
 
-describe.skipIf(!SQUIDGUARD_BIN)('each difference from squidGuard, on lists made to show it', () => {
+describe.skipIf(skipWithout(SQUIDGUARD_BIN !== null))('each difference from squidGuard, on lists made to show it', () => {
   let workdir: string;
   let server: BlacklistsServer;
   const decisions = new Map<string, { sugar: Outcome; squidguard: Outcome }>();
@@ -184,6 +191,11 @@ describe.skipIf(!SQUIDGUARD_BIN)('each difference from squidGuard, on lists made
     'http://dots.example/a./b',
     // URL entries are normalised like requests (here: the scheme).
     'http://scheme.example/x/1',
+    // Dot segments are resolved: this is pages.example/bad/path/1.
+    'http://pages.example/other/../bad/path/1',
+    // The URL is split before it is decoded, as browsers split it: these go to example.com.
+    'http://example.com\\@clean.example/',
+    'http://clean.example%2F@example.com/',
     // Listed domains themselves, and clean sites, agree.
     'http://a.example.com/',
     'http://clean.example/',
@@ -238,6 +250,15 @@ describe.skipIf(!SQUIDGUARD_BIN)('each difference from squidGuard, on lists made
 
   it('list entries are normalised like requests', () => {
     expect(decisions.get('http://scheme.example/x/1')).toEqual({ sugar: 'block', squidguard: 'pass' });
+  });
+
+  it('dot segments are resolved', () => {
+    expect(decisions.get('http://pages.example/other/../bad/path/1')).toEqual({ sugar: 'block', squidguard: 'pass' });
+  });
+
+  it('the URL is split as browsers split it, then decoded', () => {
+    expect(decisions.get('http://example.com\\@clean.example/')).toEqual({ sugar: 'block', squidguard: 'pass' });
+    expect(decisions.get('http://clean.example%2F@example.com/')).toEqual({ sugar: 'block', squidguard: 'pass' });
   });
 
   it('and where no rule applies, both decide alike', () => {

@@ -60,6 +60,16 @@ describe('the check API', () => {
     expect(await server.check(`http://${lists.url('adult', 0).split('/')[0]}/homework/1`)).toMatchObject({ blocked: false, rule: { list: 'url', category: 'allow' } });
   });
 
+  it('judges a URL by the host and path a browser would reach, however it is spelled', async () => {
+    const entry = lists.url('phishing', 3);
+    const [host, path] = [entry.slice(0, entry.indexOf('/')), entry.slice(entry.indexOf('/'))];
+    expect(await server.check(`http://${host}/other/..${path}`)).toMatchObject({ blocked: true, rule: { list: 'url' } });
+    expect(await server.check(`http://${host}/other/%2E%2e${path}`)).toMatchObject({ blocked: true, rule: { list: 'url' } });
+    const domain = lists.domain('adult', 11);
+    expect(await server.check(`http://www.sugarlabs.org%23@${domain}/`)).toMatchObject({ blocked: true, category: 'adult' });
+    expect(await server.check(`http://${domain}\\@www.sugarlabs.org/`)).toMatchObject({ blocked: true, category: 'adult' });
+  });
+
   it('leaves unchosen categories and clean sites alone', async () => {
     expect(await server.check(`http://${lists.domain('games', 1)}/`)).toMatchObject({ blocked: false, category: null, rule: null });
     expect(await server.check('http://www.sugarlabs.org/')).toMatchObject({ blocked: false });

@@ -14,7 +14,7 @@ describe('compiling lists', () => {
       categories: {
         adult: {
           domains: ['# comment', '', 'ok.example', 'bad..example', 'ok.example', 'ALSO-OK.example\r', '*.wild.example'],
-          urls: ['ok.example/a', 'http:///x'],
+          urls: ['ok.example/a', 'http://:80/x'],
           expressions: ['porn', '(a+)+', '# comment'],
           usage: 'black\nadult sites\n',
         },

@@ -42,7 +42,7 @@ describe('the helper as url_rewrite_program', () => {
   });
 
   it('answers BH for lines without a URL or a host, and while no index exists', () => {
-    expect(answers('rewrite', ['', '3', '4 http:///nohost'])).toEqual([
+    expect(answers('rewrite', ['', '3', '4 http://:80/nohost'])).toEqual([
       'BH message="no URL on this line"',
       '3 BH message="no URL on this line"',
       '4 BH message="the URL holds no host"',

@@ -56,7 +56,7 @@ describe('urls list lines', () => {
   it('skip blanks and comments, refuse lines without a usable host', () => {
     expect(readUrlLine('  ')).toEqual({ kind: 'skip' });
     expect(readUrlLine('# x')).toEqual({ kind: 'skip' });
-    expect(readUrlLine('http:///no-host').kind).toBe('bad');
+    expect(readUrlLine('http://:80/no-host').kind).toBe('bad');
     expect(readUrlLine('ba\u0001d.example/x').kind).toBe('bad');
   });
 });

@@ -70,7 +70,9 @@ describe('URL normalisation (each rule of the README)', () => {
   });
 
   it('gives nothing for a URL without a host', () => {
-    expect(norm('http:///path')).toBeNull();
+    expect(norm('http://')).toBeNull();
+    expect(norm('http://:8080/path')).toBeNull();
+    expect(norm('http://user@/path')).toBeNull();
     expect(norm(':8080')).toBeNull();
     expect(norm('')).toBeNull();
   });

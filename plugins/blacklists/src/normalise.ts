@@ -35,6 +35,8 @@ export const MAX_URL_LENGTH = 65_536;
 const WWW_PREFIX = /^(?:www|web|ftp)[0-9]*\./;
 const NUMERIC_LABEL = /(?:^|\.)(?:0x[0-9a-f]*|[0-9]+)$/;
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+/** `[::ffff:a01:203]`, as the WHATWG parser writes `[::ffff:10.1.2.3]`. */
+const IPV4_MAPPED = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/;
 
 /** Decode every `%XX` once, as squidGuard's `HTUnEscape` does; a `%` not followed by two hex digits stays. */
 export function percentDecode(text: string): string {
@@ -70,16 +72,6 @@ export function asciiLowerCase(text: string): string {
   return /[\x80-\xff]/.test(text) ? text.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : text.toLowerCase();
 }
 
-/** Collapse runs of `/` in the part before the query, as squidGuard does against `//` bypasses. */
-function collapseSlashes(path: string): string {
-  const double = path.indexOf('//');
-  if (double < 0) return path;
-  const query = path.indexOf('?');
-  if (query >= 0 && query < double) return path;
-  const head = query < 0 ? path : path.slice(0, query);
-  return head.replace(/\/{2,}/g, '/') + (query < 0 ? '' : path.slice(query));
-}
-
 /**
  * The host as matched: trailing dots gone, international names in punycode,
  * IPv4 in every spelling (`0x7f.1`, `2130706433`) as dotted decimal, IPv6
@@ -108,11 +100,18 @@ export function normaliseHost(rawHost: string): { host: string; isIp: boolean } 
 function canonicalIp(host: string): { host: string; isIp: boolean } | null {
   try {
     const parsed = new URL(`http://${host}/`).hostname;
+    // An IPv4-mapped IPv6 address reaches the IPv4 host: it is that address.
+    const mapped = IPV4_MAPPED.exec(parsed);
+    if (mapped) return { host: mappedIpv4(parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)), isIp: true };
     if (parsed.charCodeAt(0) === 91 || IPV4.test(parsed)) return { host: parsed, isIp: true };
     return { host: parsed, isIp: false };
   } catch {
     return host.charCodeAt(0) === 91 ? null : { host, isIp: false };
   }
+}
+
+function mappedIpv4(high: number, low: number): string {
+  return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 }
 
 /** `host` without squidGuard's `www`/`web`/`ftp` label (digits allowed, e.g. `www2.`). */
@@ -123,59 +122,127 @@ export function stripWwwPrefix(host: string): string {
   return match && match[0].length < host.length ? host.slice(match[0].length) : host;
 }
 
+/** Schemes whose URLs browsers read with the WHATWG "special" rules: `\\` is `/`, and slashes after the colon are optional. */
+const SPECIAL_SCHEMES = ['http', 'https', 'ftp', 'ws', 'wss'];
+
 /**
  * Normalise a URL as squid sends it (`http://host:port/path?query`, or
  * `host:port` for CONNECT), or as a person types it (`example.com/page`).
- * Null when it holds no host.
+ * The URL is split first, as a browser splits it (WHATWG URL), and only then
+ * are escapes decoded: an escaped `#`, `?` or `/` in the user part never
+ * moves the host. Null when it holds no host.
  */
 export function normaliseUrl(raw: string): NormalisedUrl | null {
   if (raw.length > MAX_URL_LENGTH) raw = raw.slice(0, MAX_URL_LENGTH);
-  let text = asciiLowerCase(raw.includes('%') ? percentDecode(raw) : raw);
-  const fragment = text.indexOf('#');
-  if (fragment >= 0) text = text.slice(0, fragment);
+  // Lower case first: the characters the URL is split on are not letters, and `%2E` and `%2e` are alike.
+  const text = asciiLowerCase(raw);
+  let special = true;
+  let at = 0;
+  const schemeEnd = schemeLength(text);
+  if (schemeEnd > 0) {
+    if (isSpecialScheme(text, schemeEnd)) {
+      // Browsers skip any run of `/` and `\` after a special scheme's colon (`http:\\\\host`, `http:host`).
+      at = schemeEnd + 1;
+      while (at < text.length && (text.charCodeAt(at) === 47 || text.charCodeAt(at) === 92)) at++;
+    } else if (text.charCodeAt(schemeEnd + 1) === 47 && text.charCodeAt(schemeEnd + 2) === 47) {
+      at = schemeEnd + 3;
+      special = false;
+    }
+  }
 
-  // One pass over the authority (after "scheme://", up to the first "/" or "?"):
-  // where the user part ends, where the port starts, and whether the host
-  // needs the slower rules (international, IP, brackets, trailing dot).
-  const schemeEnd = text.indexOf('://');
-  let at = schemeEnd > 0 && isScheme(text, schemeEnd) ? schemeEnd + 3 : 0;
+  // One pass over the authority (up to "/", "?", "#", or "\\" for special schemes):
+  // where the user part ends (the last "@"), where the port starts, and whether
+  // the host needs the slower rules (escapes, international, IP, brackets).
   let authorityEnd = text.length;
   let colon = -1;
-  let unusual = text.charCodeAt(at) === 91 /* [ */;
+  let unusual = false;
   for (let i = at; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 47 /* / */ || c === 63 /* ? */) {
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */ || (c === 92 /* \ */ && special)) {
       authorityEnd = i;
       break;
     }
     if (c === 64 /* @ */) {
       at = i + 1;
       colon = -1;
-      unusual = text.charCodeAt(at) === 91;
+      unusual = false;
     } else if (c === 58 /* : */ && colon < 0) {
       colon = i;
-    } else if (c > 0x7f) {
+    } else if (c > 0x7f || c === 37 /* % */ || c === 91 /* [ */) {
       unusual = true;
     }
   }
   let hostEnd = colon < 0 ? authorityEnd : colon;
-  if (unusual && text.charCodeAt(at) === 91) {
+  if (text.charCodeAt(at) === 91 /* [ */) {
     const close = text.indexOf(']', at);
     hostEnd = close >= 0 && close < authorityEnd ? close + 1 : authorityEnd;
   }
   const last = text.charCodeAt(hostEnd - 1);
   // Digits last (an IP address?) or a trailing dot take the full host rules too.
   if (last === 46 || (last >= 48 && last <= 57) || hostEnd <= at) unusual = true;
-  const host = unusual ? normaliseHost(text.slice(at, hostEnd)) : plainHost(text.slice(at, hostEnd));
+  const rawHost = text.slice(at, hostEnd);
+  const host = unusual ? normaliseHost(rawHost.includes('%') ? percentDecode(rawHost) : rawHost) : plainHost(rawHost);
   if (!host) return null;
-  let path = authorityEnd < text.length ? text.slice(authorityEnd) : '';
-  if (path.charCodeAt(0) === 63) path = `/${path}`;
   return {
     host: host.host,
     strippedHost: host.isIp ? host.host : stripWwwPrefix(host.host),
-    path: collapseSlashes(path),
+    path: normalisePath(text, authorityEnd, special),
     isIp: host.isIp,
   };
+}
+
+/**
+ * The path and query of `text` from `start` (lower-cased already): the
+ * fragment dropped, `\\` read as `/` (special schemes), escapes decoded once,
+ * repeated slashes collapsed and dot segments resolved (RFC 3986
+ * `remove_dot_segments`), so `/a/../b` and `/a/%2e%2e/b` are `/b`, as the
+ * origin serves them. The query is only decoded.
+ */
+function normalisePath(text: string, start: number, special: boolean): string {
+  if (start >= text.length) return '';
+  if (isPlainPath(text, start)) return text.charCodeAt(start) === 63 /* ? */ ? `/${text.slice(start)}` : text.slice(start);
+  let end = text.indexOf('#', start);
+  if (end < 0) end = text.length;
+  let queryStart = text.indexOf('?', start);
+  if (queryStart < 0 || queryStart > end) queryStart = end;
+  let path = text.slice(start, queryStart);
+  let query = queryStart < end ? text.slice(queryStart, end) : '';
+  if (special && path.includes('\\')) path = path.replace(/\\/g, '/');
+  if (path.includes('%')) path = percentDecode(path);
+  if (query.includes('%')) query = percentDecode(query);
+  path = removeDotSegments(collapseSlashes(path));
+  if (!path && query) path = '/';
+  return path + query;
+}
+
+/** Nothing from `start` on needs rewriting: no fragment, escape, backslash, repeated slash or dot segment (the common case). */
+function isPlainPath(text: string, start: number): boolean {
+  return text.indexOf('%', start) < 0 && text.indexOf('/.', start) < 0 && text.indexOf('//', start) < 0 && text.indexOf('\\', start) < 0 && text.indexOf('#', start) < 0;
+}
+
+/** Collapse runs of `/`, as squidGuard does against `//` bypasses. */
+function collapseSlashes(path: string): string {
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
+/** RFC 3986 section 5.2.4 on a path without its query: `.` segments go, `..` removes the segment before. */
+export function removeDotSegments(path: string): string {
+  if ((path.charCodeAt(0) !== 46 && !path.includes('/.')) || !/(?:^|\/)\.\.?(?:\/|$)/.test(path)) return path;
+  const absolute = path.charCodeAt(0) === 47;
+  const segments = (absolute ? path.slice(1) : path).split('/');
+  const out: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const lastSegment = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop();
+      // A dot segment at the end leaves a directory: `/a/b/..` is `/a/`.
+      if (lastSegment) out.push('');
+    } else {
+      out.push(segment);
+    }
+  }
+  return (absolute ? '/' : '') + out.join('/');
 }
 
 /** A host that needs none of the slower rules (or an `0x` spelling of an IP address, which still does). */
@@ -183,13 +250,20 @@ function plainHost(host: string): { host: string; isIp: boolean } | null {
   return host.includes('0x') ? normaliseHost(host) : { host, isIp: false };
 }
 
-/** `text[0, end)` is a URL scheme: a letter, then letters, digits, `+`, `.` or `-`. */
-function isScheme(text: string, end: number): boolean {
+/** `text` starts with a special scheme `schemeEnd` characters long (compared in place: this runs for every request). */
+function isSpecialScheme(text: string, schemeEnd: number): boolean {
+  for (const scheme of SPECIAL_SCHEMES) if (scheme.length === schemeEnd && text.startsWith(scheme)) return true;
+  return false;
+}
+
+/** The length of the URL scheme `text` starts with (a letter, then letters, digits, `+`, `.` or `-`, then `:`), or 0. */
+function schemeLength(text: string): number {
   const first = text.charCodeAt(0);
-  if (first < 97 || first > 122) return false;
-  for (let i = 1; i < end; i++) {
+  if (first < 97 || first > 122) return 0;
+  for (let i = 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45)) return false;
+    if (c === 58 /* : */) return i;
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45)) return 0;
   }
-  return true;
+  return 0;
 }

@@ -22,9 +22,20 @@ export interface Quirks {
   readonly portInFullUrl: boolean;
   /** A URL entry matches as a plain string prefix, across the end of the host name. */
   readonly urlStringPrefix: boolean;
+  /** Escapes are decoded before the URL is split, `\\` is no separator, and the first `@` ends the user part. */
+  readonly decodeBeforeSplit: boolean;
+  /** Dot segments (`/../`, `/./`) stay in the path. */
+  readonly dotSegmentsKept: boolean;
 }
 
-export const SQUIDGUARD: Quirks = { nearestDomainKey: true, nearestUrlKey: true, portInFullUrl: true, urlStringPrefix: true };
+export const SQUIDGUARD: Quirks = {
+  nearestDomainKey: true,
+  nearestUrlKey: true,
+  portInFullUrl: true,
+  urlStringPrefix: true,
+  decodeBeforeSplit: true,
+  dotSegmentsKept: true,
+};
 export const QUIRK_NAMES = Object.keys(SQUIDGUARD) as (keyof Quirks)[];
 
 /** One `dest` of squidGuard.conf, in `pass` order. */
@@ -108,11 +119,12 @@ function lower(text: string): string {
 function parseLine(line: string, quirks: Quirks): { domain: string; surl: string; furl: string } | null {
   const fields = line.split(/[ \t]+/).filter(Boolean);
   if (fields.length < 4) return null;
-  let field = lower(fields[0]!.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))));
+  let field = lower(unescape(quirks.decodeBeforeSplit ? fields[0]! : splitLikeBrowsers(fields[0]!)));
   let p = 0;
   const scheme = field.indexOf('://');
   if (scheme >= 0) {
     p = scheme + 3;
+    if (!quirks.dotSegmentsKept) field = field.slice(0, p) + resolveDotSegments(field.slice(p));
     field = field.slice(0, p) + collapse(field.slice(p));
   }
   const d = field.indexOf('/', p);
@@ -132,6 +144,45 @@ function parseLine(line: string, quirks: Quirks): { domain: string; surl: string
   const surl = (e < 0 ? field.slice(q) : field.slice(q, e)) + (d >= 0 ? field.slice(d) : '');
   const furl = quirks.portInFullUrl ? field.slice(o) : (e < 0 ? field.slice(o) : field.slice(o, e)) + (d >= 0 ? field.slice(d) : '');
   return domain ? { domain, surl, furl } : null;
+}
+
+/** HTUnEscape: every `%XX` decoded once. */
+function unescape(text: string): string {
+  return text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
+ * sugar-server's split, as browsers make it: the authority ends at the first
+ * `/`, `\\`, `?` or `#`, the user part at its last `@`; `\\` in the path is
+ * `/`. Written back as `scheme://host:port/path` for parseLine to read.
+ */
+function splitLikeBrowsers(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = scheme < 0 ? 0 : scheme + 3;
+  let end = url.slice(start).search(/[/\\?#]/);
+  end = end < 0 ? url.length : start + end;
+  const host = url.slice(url.lastIndexOf('@', end - 1) + 1 || start, end);
+  const rest = url.slice(end);
+  const query = rest.search(/[?#]/);
+  const path = query < 0 ? rest : rest.slice(0, query);
+  return `${url.slice(0, start)}${host}${path.replace(/\\/g, '/')}${query < 0 ? '' : rest.slice(query)}`;
+}
+
+/** RFC 3986 remove_dot_segments on the path of `host/path?query`, once its repeated slashes are collapsed. */
+function resolveDotSegments(text: string): string {
+  const slash = text.indexOf('/');
+  if (slash < 0) return text;
+  const query = text.indexOf('?', slash);
+  const path = (query < 0 ? text.slice(slash) : text.slice(slash, query)).replace(/\/{2,}/g, '/');
+  const out: string[] = [];
+  const segments = path.slice(1).split('/');
+  segments.forEach((segment, i) => {
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop();
+      if (i === segments.length - 1) out.push('');
+    } else out.push(segment);
+  });
+  return `${text.slice(0, slash)}/${out.join('/')}${query < 0 ? '' : text.slice(query)}`;
 }
 
 /** The loop after "://": collapse "//" and drop the first "./", up to the query. */
