@@ -19,12 +19,16 @@ import { DAEMON_MAIN, makeRoot } from '../harness/index.js';
 import { prepareSquidGuard, SQUIDGUARD_BIN } from '../integration/blacklists/squidguard.js';
 import { report } from './load.js';
 
+/** `BLACKLISTS_BENCH_SCALE=0.02` runs a smaller copy (lists and stream), to check the benchmark works; figures are at 1. */
+const SCALE = Number(process.env.BLACKLISTS_BENCH_SCALE ?? 1);
+if (!(SCALE > 0 && SCALE <= 1)) throw new Error(`BLACKLISTS_BENCH_SCALE must be in (0, 1], not ${process.env.BLACKLISTS_BENCH_SCALE}`);
+const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
 const CATEGORIES = {
-  adult: { domains: 4_600_000, urls: 240_000, expressions: true },
-  malware: { domains: 250_000, urls: 40_000 },
-  phishing: { domains: 150_000, urls: 20_000 },
+  adult: { domains: scaled(4_600_000), urls: scaled(240_000), expressions: true },
+  malware: { domains: scaled(250_000), urls: scaled(40_000) },
+  phishing: { domains: scaled(150_000), urls: scaled(20_000) },
 };
-const STREAM = 500_000;
+const STREAM = scaled(500_000);
 const CONCURRENCY = 64;
 const ROUNDS = 3;
 /** The CPU the helper and squidGuard run on; `npm run bench` keeps this process on CPU 0. */
