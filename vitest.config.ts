@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     // CI reads the counts from vitest's own JSON report.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test/.tmp/vitest-report.json' }]] : ['default'],
+    // Temporary files of the whole run go under one folder, removed at the end.
+    globalSetup: ['test/harness/global-setup.ts'],
     projects: [
       {
         test: {

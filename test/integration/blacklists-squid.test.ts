@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLists, type GeneratedLists } from '../fixtures/blacklists/generate.js';
 import { blacklistsConfig, BlacklistsServer } from './blacklists/server.js';
+import { skipWithout } from '../harness/index.js';
 import { freePort, Squid, SQUID } from './blacklists/squid.js';
 
-describe.skipIf(!SQUID)('squid with the blacklists helper', () => {
+describe.skipIf(skipWithout(SQUID !== null))('squid with the blacklists helper', () => {
   let workdir: string;
   let lists: GeneratedLists;
   let server: BlacklistsServer;

@@ -36,7 +36,8 @@ describe('ASLO update answers', () => {
     expect(rdf).toContain('http://h/a?b=1&amp;c=&lt;2&gt;');
   });
 
-  it.skipIf(!hasPython)('is read by Python\'s ElementTree as Sugar reads it', () => {
+  // Under CI a missing python3 fails the test instead of skipping it.
+  it.skipIf(!hasPython && process.env.CI !== 'true')('is read by Python\'s ElementTree as Sugar reads it', () => {
     const read = (rdf: string) => JSON.parse(spawnSync('python3', ['-c', SUGAR_READER], { input: rdf, encoding: 'utf8' }).stdout);
     expect(read(renderUpdateRdf(OFFER))).toEqual({ version: '34', link: OFFER.url, size: 1465 * 1024 });
     expect(read(renderUpdateRdf(undefined))).toBeNull();

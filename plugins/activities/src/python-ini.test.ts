@@ -74,7 +74,8 @@ describe('activity.info read as Python configparser reads it', () => {
     expect(() => getOption(parseIni('[A]\nname = 50%\n'), 'A', 'name')).toThrow('a % must be followed by');
   });
 
-  it.skipIf(spawnSync('python3', ['--version']).status !== 0)('agrees with Python\'s own configparser on tricky files', () => {
+  // Under CI a missing python3 fails the test instead of skipping it.
+  it.skipIf(spawnSync('python3', ['--version']).status !== 0 && process.env.CI !== 'true')('agrees with Python\'s own configparser on tricky files', () => {
     const script = `
 import configparser, json, sys
 out = []
