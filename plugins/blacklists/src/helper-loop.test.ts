@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperAnswerer } from './helper-answerer.js';
 import { runHelperLoop } from './helper-loop.js';
+import { MAX_REQUEST_LINE } from './squid-protocol.js';
 import { compileFixture, type Compiled } from './lists.test-support.js';
 
 let compiled: Compiled;
@@ -33,5 +34,49 @@ describe('the helper loop', () => {
     input.end(Array.from({ length: 10_000 }, (_, i) => `${i % 50} http://site${i}.example/ 10.0.0.1/- - GET\n`).join(''));
     await done;
     expect(answers).toBe(10_000);
+  });
+});
+
+describe('an over-long line', () => {
+  it('is answered BH (its channel ID echoed) without being held or handed on whole, and the next lines are answered', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const answerer = new HelperAnswerer({ mode: 'rewrite', pageUrl: 'http://s/b' });
+    let longest = 0;
+    const counting = Object.create(answerer) as HelperAnswerer;
+    counting.answerLine = (line, index, active) => {
+      longest = Math.max(longest, line.length);
+      return answerer.answerLine(line, index, active);
+    };
+    const done = runHelperLoop({ input, output, answerer: counting, index: () => compiled.index });
+    // 8 MiB of one line, written as squid's pipe delivers it, then ordinary lines.
+    input.write('7 http://adult.example/');
+    const block = 'a'.repeat(64 * 1024);
+    for (let i = 0; i < 128; i++) input.write(block);
+    input.write(' 10.0.0.5/- - GET\n8 http://adult.example/ -\nhttp://x.example/');
+    for (let i = 0; i < 2; i++) input.write(block);
+    input.end('\n9 http://clean.example/ -\n');
+    await done;
+    const answers = text.split('\n');
+    expect(answers[0]).toBe(`7 BH message="the line is longer than ${MAX_REQUEST_LINE} bytes"`);
+    expect(answers[1]).toMatch(/^8 OK status=302 /);
+    expect(answers[2]).toBe(`BH message="the line is longer than ${MAX_REQUEST_LINE} bytes"`);
+    expect(answers[3]).toBe('9 OK');
+    expect(answers).toHaveLength(5);
+    expect(longest).toBeLessThanOrEqual(MAX_REQUEST_LINE);
+  });
+
+  it('of exactly the limit is still read', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b' }), index: () => compiled.index });
+    const head = '3 http://adult.example/';
+    input.end(`${head}${'b'.repeat(MAX_REQUEST_LINE - head.length)}\n`);
+    await done;
+    expect(text).toBe('3 OK message="adult"\n');
   });
 });

@@ -23,6 +23,13 @@ export interface HelperRequest {
   readonly url: string;
 }
 
+/**
+ * Longest request line read, in bytes. Squid sends at most about 8 KiB (its
+ * URL limit); a longer line is skipped to its end and answered BH, so no line
+ * is ever held whole.
+ */
+export const MAX_REQUEST_LINE = 65_536;
+
 /** A channel ID: 1 to 10 digits. */
 function isChannel(text: string): boolean {
   if (text.length === 0 || text.length > 10) return false;
