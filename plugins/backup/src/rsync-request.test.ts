@@ -25,8 +25,44 @@ describe('parseRsyncCommand', () => {
     expect(request.paths).toEqual(['/var/lib/ds-backup/completion/SHC0123456A']);
   });
 
-  it('accepts older clients: -az (rsync 2.6/3.0 send -logDtprz) and no capability string', () => {
-    expect(parse('rsync --server -logDtprz --timeout=160 --delete --partial . datastore-current').options[0]).toBe('-logDtprz');
+  it('accepts older clients\' -rlt without a capability string', () => {
+    expect(parse('rsync --server -ltrz --timeout=160 --delete --partial . datastore-current').options[0]).toBe('-ltrz');
+  });
+
+  it.each([
+    ['-p (permissions)', '-ltprze.iLsfxCIvu'],
+    ['-a as older clients send it', '-logDtprz'],
+    ['-E (executability)', '-ltErze.iLsfxCIvu'],
+    ['-o (owner)', '-ltorze.iLsfxCIvu'],
+    ['-g (group)', '-ltgrze.iLsfxCIvu'],
+    ['-c (checksums: a match keeps the file and -t sets its time in place)', '-ltcrze.iLsfxCIvu'],
+    ['-U (access times)', '-ltUrze.iLsfxCIvu'],
+    ['-H (hard links)', '-ltHrze.iLsfxCIvu'],
+    ['-D (devices and specials)', '-ltDrze.iLsfxCIvu'],
+  ])('refuses in an upload what would change a file snapshots share: %s', (_what, bundle) => {
+    expect(() => parse(`rsync --server ${bundle} . datastore-current`)).toThrow(expect.objectContaining({ code: 'BACKUP_ERR_OPTION_REFUSED', message: expect.stringMatching(/snapshot|device|special/) }));
+  });
+
+  it('lets a restore read with -p, -o, -g, -c, -E, -U and -H, which change nothing on the server', () => {
+    expect(parse('rsync --server --sender -logtpcEUHrze.iLsfxCIvu . datastore-latest/').options[0]).toBe('-logtpcEUHrze.iLsfxCIvu');
+  });
+
+  it.each([
+    ['an upload', 'rsync --server -ltDre.iLsfxCIvu . documents'],
+    ['a restore', 'rsync --server --sender -ltDre.iLsfxCIvu . datastore-latest/'],
+    ['--specials', 'rsync --server -ltre.iLsfxCIvu --specials . documents'],
+    ['--devices', 'rsync --server -ltre.iLsfxCIvu --devices . documents'],
+  ])('refuses devices and special files in %s', (_what, command) => {
+    expect(() => parse(command)).toThrow(expect.objectContaining({ code: 'BACKUP_ERR_OPTION_REFUSED' }));
+  });
+
+  it.each([
+    ['--size-only', 'rsync --server -ltre.iLsfxCIvu --size-only . datastore-current'],
+    ['--executability', 'rsync --server -ltre.iLsfxCIvu --executability . datastore-current'],
+    ['--atimes', 'rsync --server -ltre.iLsfxCIvu --atimes . datastore-current'],
+    ['--hard-links', 'rsync --server -ltre.iLsfxCIvu --hard-links . datastore-current'],
+  ])('refuses the long form %s in an upload', (_what, command) => {
+    expect(() => parse(command)).toThrow(expect.objectContaining({ code: 'BACKUP_ERR_OPTION_REFUSED' }));
   });
 
   it('reads a restore: --sender right after --server, one or more sources', () => {

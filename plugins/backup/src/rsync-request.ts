@@ -36,15 +36,35 @@ export interface RequestLimits {
  * rsync must not chown, make devices or set privileged attributes for a laptop.
  */
 const GUARDS = ['--munge-links', '--no-super'];
-/** Upload only: never keep set-user/group-id or sticky bits from a laptop (`-p` would). */
+/** Upload only: never set-user/group-id or sticky bits on a file from a laptop. */
 const RECEIVE_GUARDS = ['--chmod=ugo-st'];
 
 const MAX_WORDS = 64;
 const MAX_SEND_PATHS = 16;
 
-/** Short options passed on. o, g, p and D change what the file list carries, so they are kept and made harmless by the guards. */
-const SHORT_KEPT = new Set('ltrzvncudxIWmOJSHyEUqogpDC');
+/** Short options passed on (those below refused in uploads aside). */
+const SHORT_KEPT = new Set('ltrzvncudxIWmOJSHyEUqogpC');
+/**
+ * Why an upload may not change a file in place. A file rsync finds unchanged
+ * is left where it is, and it is the same inode as the file in every snapshot
+ * taken since it arrived: setting anything on it would change those snapshots
+ * too. A file whose content changed is written anew and renamed over the old
+ * name, which leaves the snapshots' inode alone; so `-t` is safe, as long as
+ * nothing else makes rsync keep a file whose time differs.
+ */
+const IN_PLACE = 'it would change files in place that earlier snapshots share by hard links';
+const SHORT_REFUSED_IN_UPLOADS: Readonly<Record<string, string>> = {
+  p: `permissions are not kept: ${IN_PLACE}`,
+  E: `executability is not kept: ${IN_PLACE}`,
+  o: `owners are not kept: ${IN_PLACE}`,
+  g: `groups are not kept: ${IN_PLACE}`,
+  U: `access times are not kept: ${IN_PLACE}`,
+  c: `a file whose checksum matches would be kept with its time set anew: ${IN_PLACE}`,
+  H: 'hard links are not kept: new names would be linked to files earlier snapshots hold',
+};
+const NO_SPECIALS = 'devices and special files (FIFOs, sockets) are not backed up';
 const SHORT_REFUSED: Readonly<Record<string, string>> = {
+  D: NO_SPECIALS,
   K: 'it would follow symlinked folders on the server',
   L: 'it would follow symlinks on the server',
   k: 'it would follow symlinked folders on the server',
@@ -73,6 +93,7 @@ const LONG_KEPT: Readonly<Record<string, ValueCheck | null>> = {
   '--delete-delay': null,
   '--delete-excluded': null,
   '--partial': null,
+  // Refused in uploads (below); a restore only reads.
   '--size-only': null,
   '--ignore-existing': null,
   '--existing': null,
@@ -110,7 +131,24 @@ const LONG_KEPT: Readonly<Record<string, ValueCheck | null>> = {
  */
 const LONG_DROPPED = new Set(['--temp-dir']);
 
+/** Long options with no short form that an upload may not use, for what the server's rsync would do with them. */
+const LONG_REFUSED_IN_UPLOADS: Readonly<Record<string, string>> = {
+  '--size-only': `a file of the same size would be kept with its time set anew: ${IN_PLACE}`,
+};
+
 const LONG_REFUSED: Readonly<Record<string, string>> = {
+  '--devices': NO_SPECIALS,
+  '--specials': NO_SPECIALS,
+  '--perms': SHORT_REFUSED_IN_UPLOADS.p!,
+  '--executability': SHORT_REFUSED_IN_UPLOADS.E!,
+  '--owner': SHORT_REFUSED_IN_UPLOADS.o!,
+  '--group': SHORT_REFUSED_IN_UPLOADS.g!,
+  '--atimes': SHORT_REFUSED_IN_UPLOADS.U!,
+  '--checksum': SHORT_REFUSED_IN_UPLOADS.c!,
+  '--hard-links': SHORT_REFUSED_IN_UPLOADS.H!,
+  '--crtimes': 'creation times are not kept',
+  '--acls': 'ACLs are not kept',
+  '--xattrs': 'extended attributes are not kept',
   '--inplace': 'files are shared with snapshots by hard links and must never be written in place',
   '--append': 'files are shared with snapshots by hard links and must never be written in place',
   '--append-verify': 'files are shared with snapshots by hard links and must never be written in place',
@@ -188,6 +226,8 @@ export function parseRsyncCommand(words: readonly string[], limits: RequestLimit
         timeout = Number(value);
       } else if (LONG_DROPPED.has(name)) {
         dropped.push(`${name}=${takeValue()}`);
+      } else if (mode === 'receive' && Object.hasOwn(LONG_REFUSED_IN_UPLOADS, name)) {
+        throw BackupErrors.OPTION_REFUSED(name, LONG_REFUSED_IN_UPLOADS[name]!);
       } else if (Object.hasOwn(LONG_KEPT, name)) {
         const check = LONG_KEPT[name]!;
         if (check === null) {
@@ -202,7 +242,7 @@ export function parseRsyncCommand(words: readonly string[], limits: RequestLimit
         throw BackupErrors.OPTION_REFUSED(name, Object.hasOwn(LONG_REFUSED, name) ? LONG_REFUSED[name]! : 'not an option this endpoint accepts');
       }
     } else if (word.startsWith('-') && word.length > 1) {
-      options.push(shortBundle(word));
+      options.push(shortBundle(word, mode));
     } else {
       throw BackupErrors.COMMAND_REFUSED(`"${word}" comes before the "." that separates options from paths`);
     }
@@ -219,7 +259,7 @@ export function parseRsyncCommand(words: readonly string[], limits: RequestLimit
 }
 
 /** One bundle of short options, e.g. `-ltrze.iLsfxCIvu`; returned as is once every letter passes. */
-function shortBundle(word: string): string {
+function shortBundle(word: string, mode: RsyncMode): string {
   for (let i = 1; i < word.length; i++) {
     const letter = word[i]!;
     if (letter === 'e') {
@@ -228,6 +268,7 @@ function shortBundle(word: string): string {
       return word;
     }
     if (Object.hasOwn(SHORT_REFUSED, letter)) throw BackupErrors.OPTION_REFUSED(`-${letter}`, SHORT_REFUSED[letter]!);
+    if (mode === 'receive' && Object.hasOwn(SHORT_REFUSED_IN_UPLOADS, letter)) throw BackupErrors.OPTION_REFUSED(`-${letter}`, SHORT_REFUSED_IN_UPLOADS[letter]!);
     if (!SHORT_KEPT.has(letter)) throw BackupErrors.OPTION_REFUSED(`-${letter}`, 'not an option this endpoint accepts');
   }
   return word;
