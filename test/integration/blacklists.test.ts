@@ -5,6 +5,7 @@
  * helper and the DNS exports through the CLI, and one server mirroring
  * another's lists as its Mothership.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { CategoriesReport } from 'sugar-server-blacklists';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLists, type GeneratedLists } from '../fixtures/blacklists/generate.js';
+import { DAEMON_MAIN } from '../harness/index.js';
 import { blacklistsConfig, BlacklistsServer } from './blacklists/server.js';
 
 let workdir: string;
@@ -177,6 +179,21 @@ describe('the squid helper (CLI)', () => {
   it('answers external ACL lines (%URI, escaped by squid)', async () => {
     const result = await server.helper(`5 http://${lists.domain('malware', 2)}/%2541\n6 http://www.sugarlabs.org/\n`, '--mode', 'acl');
     expect(result.stdout).toBe('5 OK message="malware"\n6 ERR\n');
+  });
+
+  it('exits quietly when squid closes its end of the pipe', async () => {
+    const child = spawn(process.execPath, [DAEMON_MAIN, 'blacklists', 'helper', '--root', server.root], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // One answer read, then squid goes away: the helper's next answers meet a closed pipe.
+    child.stdin.write('0 http://www.sugarlabs.org/ -\n');
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    for (let i = 1; i <= 200; i++) child.stdin.write(`${i % 50} http://site${i}.example/ -\n`);
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
   });
 
   it('checks from the command line', async () => {

@@ -4,7 +4,8 @@
  * answered with one write, which is what makes `concurrency=N` pay: squid
  * sends many lines at once and gets them back together. Squid's pipe is
  * respected (reading pauses while stdout is full). A line longer than
- * {@link MAX_REQUEST_LINE} is skipped to its end and answered BH.
+ * {@link MAX_REQUEST_LINE} is skipped to its end and answered BH. When
+ * squid closes stdout, the loop ends quietly.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { BlacklistIndex } from './blacklist-index.js';
@@ -32,7 +33,9 @@ export function runHelperLoop({ input, output, answerer, index }: HelperLoopOpti
       });
       return out;
     };
+    let readerGone = false;
     input.on('data', (chunk: Buffer) => {
+      if (readerGone) return;
       const out = answerText(chunk.toString('latin1'), false);
       if (out && !output.write(out, 'latin1')) {
         input.pause();
@@ -40,10 +43,19 @@ export function runHelperLoop({ input, output, answerer, index }: HelperLoopOpti
       }
     });
     input.once('end', () => {
-      output.write(answerText('', true), 'latin1', (err) => (err ? reject(err) : resolve()));
+      if (readerGone) return;
+      output.write(answerText('', true), 'latin1', (err) => (err ? failed(err) : resolve()));
     });
+    // Squid closing its end of the pipe (it stops or restarts its helpers) ends
+    // the loop quietly: nothing read can be answered any more.
+    const failed = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return reject(err);
+      readerGone = true;
+      input.destroy();
+      resolve();
+    };
     input.once('error', reject);
-    output.once('error', reject);
+    output.on('error', failed);
   });
 }
 
