@@ -287,10 +287,8 @@ describe('when busy, and without the old algorithms', () => {
     const busy = await fetch(`http://127.0.0.1:${server.httpPort}/backup/1/available/${second.serial}`);
     expect(busy.status).toBe(503);
     expect(await busy.text()).toBe('');
-    const started = Date.now();
+    // The waits between asks (60·2ⁿ s, here 5·2ⁿ ms) are sugaroid's unit test's, on a fake clock; here the asks are counted.
     await expect(second.backup('127.0.0.1', { ...server.ports(), journal: work, backoffBaseMs: 5 })).rejects.toSatisfy((err) => SugaroidErrors.BUSY.is(err));
-    // 5 ms · (2 + 4 + 8 + 16 + 32) between the six asks.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(310);
     // Logs are written asynchronously: wait for the seventh line rather than count what has arrived.
     const isBusyAnswer = (l: { serial?: unknown; status?: unknown }) => l.serial === second.serial && l.status === 503;
     let seen = 0;

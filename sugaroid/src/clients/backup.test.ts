@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SugaroidErrors } from '../errors.js';
-import { availabilityUrl, waitForGo } from './backup.js';
+import { availabilityUrl, BACKOFF_BASE_MS, waitForGo } from './backup.js';
 
 /** Answers each serial with the statuses queued for it, then 200. */
 let server: Server;
@@ -15,13 +15,17 @@ beforeAll(async () => {
     const serial = /^\/backup\/1\/available\/([A-Z0-9]+)$/.exec(req.url ?? '')?.[1] ?? '';
     asked.push({ serial, at: Date.now() });
     const status = queued.get(serial)?.shift() ?? 200;
-    res.writeHead(status, { 'content-type': 'text/plain', 'content-length': '0' });
+    // No keep-alive: the client would arm a timer for the idle connection, and the back-off timers are the ones counted.
+    res.writeHead(status, { 'content-type': 'text/plain', 'content-length': '0', connection: 'close' });
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('the availability check, as ds-backup does it', () => {
   it('asks GET /backup/1/available/<SN> on port 80 unless told', () => {
@@ -33,12 +37,26 @@ describe('the availability check, as ds-backup does it', () => {
     expect(await waitForGo('127.0.0.1', 'SHC00000001', { httpPort: port })).toBe(1);
   });
 
-  it('waits 60·2ⁿ (here 10·2ⁿ ms) after each 503 and asks again', async () => {
+  it('waits 60·2ⁿ s after each 503 and asks again', async () => {
+    // The clock and the back-off timers are fake; the HTTP exchanges are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     queued.set('SHC00000002', [503, 503]);
-    expect(await waitForGo('127.0.0.1', 'SHC00000002', { httpPort: port, backoffBaseMs: 10 })).toBe(3);
+    const going = waitForGo('127.0.0.1', 'SHC00000002', { httpPort: port });
+    const waits: number[] = [];
+    let answer: number | undefined;
+    void going.then((n) => (answer = n));
+    for (let turn = 0; turn < 10_000 && answer === undefined; turn++) {
+      if (vi.getTimerCount() > 0) {
+        const before = Date.now();
+        vi.advanceTimersToNextTimer();
+        waits.push(Date.now() - before);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await going).toBe(3);
+    expect(waits).toEqual([BACKOFF_BASE_MS * 2, BACKOFF_BASE_MS * 4]);
     const times = asked.filter((a) => a.serial === 'SHC00000002').map((a) => a.at);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(19);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(39);
+    expect([times[1]! - times[0]!, times[2]! - times[1]!]).toEqual([120_000, 240_000]);
   });
 
   it('gives up after 6 asks when always busy', async () => {
