@@ -132,6 +132,7 @@ export class Daemon {
         },
         { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout },
       );
+      http.answerWhileStarting((path) => host.startingOwner(path));
       container.register(Tokens.Config, { useFactory: () => daemon!.plan.core });
       container.register(Tokens.Logger, { useValue: log });
       container.register(Tokens.Paths, { useValue: paths });
@@ -140,6 +141,7 @@ export class Daemon {
 
       await http.listen(core.http.port, core.http.address);
       daemon = new Daemon(paths, plan, log, lock, adminToken, http, host, container, startedAt);
+      log.info({ url: daemon.url }, `HTTP listening at ${daemon.url}; starting plugins`);
       await host.apply(plan.services);
       daemon.announce();
       await writeRunFiles(paths, daemon.url);

@@ -84,4 +84,5 @@ export const ServerErrors = {
   INTERNAL: errorType('SERVER_ERR_INTERNAL', 500, () => 'internal error'),
   NOT_RUNNING: errorType('SERVER_ERR_NOT_RUNNING', 500, (where: string, why: string) => `no sugar-server answers at ${where} (${why})`),
   USAGE: errorType('SERVER_ERR_USAGE', 400, (why: string) => why),
+  SERVICE_STARTING: errorType('SERVER_ERR_SERVICE_STARTING', 503, (service: string) => `${service} is starting; try again shortly`),
 } as const;

@@ -97,6 +97,26 @@ export class DaemonProcess {
     return daemon;
   }
 
+  /**
+   * Start a daemon and return as soon as its HTTP port is bound, while its
+   * plugins may still be starting; {@link waitUntilReady} waits for the rest.
+   */
+  static async launch(options: DaemonOptions = {}): Promise<DaemonProcess> {
+    const root = await makeRoot(options);
+    const child = spawn(process.execPath, [DAEMON_MAIN, 'start', '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const daemon = new DaemonProcess(root, child);
+    const bound = daemon.waitForLog((line) => line.msg.startsWith('HTTP listening at '), 20_000);
+    const code = await Promise.race([bound.then(() => undefined), daemon.exited]);
+    if (code !== undefined) throw new Error(`daemon exited with ${code} before it listened:\n${daemon.stderr.join('\n')}`);
+    daemon.url = (await bound).url as string;
+    return daemon;
+  }
+
+  /** Resolves once the daemon says it is ready (all plugins started or given up on). */
+  async waitUntilReady(timeoutMs = 20_000): Promise<void> {
+    await this.waitForLog((line) => line.msg.startsWith('sugar-server ready at '), timeoutMs);
+  }
+
   /** Resolves with the first log line (past or future) that passes `test`. */
   waitForLog(test: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
     const past = this.logs.find(test);

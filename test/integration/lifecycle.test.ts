@@ -140,3 +140,29 @@ describe('two packages providing one service', () => {
     }
   });
 });
+
+describe('while plugins are starting', () => {
+  let daemon: DaemonProcess | undefined;
+  afterAll(() => daemon?.dispose());
+
+  it('answers 503 with Retry-After for the paths of a plugin still starting, and 404 only for paths nobody owns', async () => {
+    daemon = await DaemonProcess.launch({ config: '[core]\nstart_timeout = 20s\n[plugins]\nslow = on\n[slow]\nstart_delay = 4s\n' });
+
+    for (const path of ['/slow/v1/ping', '/slowpoke', '/old-clients/xo']) {
+      const response = await daemon.fetch(path);
+      expect(response.status, path).toBe(503);
+      expect(Number(response.headers.get('retry-after')), path).toBeGreaterThan(0);
+      expect((await response.json()).error, path).toMatchObject({ code: 'SERVER_ERR_SERVICE_STARTING', message: 'slow is starting; try again shortly' });
+    }
+    for (const path of ['/nobody/v1/thing', '/thrower/v1/hello', '/slowpoke/deeper', '/slow']) {
+      const response = await daemon.fetch(path);
+      expect(response.status, path).toBe(404);
+      expect((await response.json()).error.code, path).toBe('SERVER_ERR_NOT_FOUND');
+    }
+
+    await daemon.waitUntilReady();
+    expect(await daemon.json('/slow/v1/ping')).toEqual({ pong: true });
+    expect(await daemon.json('/slowpoke')).toEqual({ pong: true });
+    expect(await daemon.json('/old-clients/xo')).toEqual({ name: 'xo' });
+  });
+});

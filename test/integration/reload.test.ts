@@ -76,6 +76,22 @@ describe('SIGHUP', () => {
     expect(stops).toEqual(['echo']);
   });
 
+  it('answers 503 for the paths of a plugin restarting because its section changed, then serves them again', async () => {
+    daemon = await DaemonProcess.start({ config: '[core]\nstart_timeout = 20s\n[plugins]\nslow = on\n' });
+    expect((await daemon.fetch('/slowpoke')).status).toBe(200);
+    await writeFile(dropIn(daemon, '50-slow.conf'), '[slow]\nstart_delay = 3s\n');
+    daemon.child.kill('SIGHUP');
+    await daemon.waitForLog((line) => line.msg === 'slow stopped');
+
+    const during = await daemon.fetch('/slowpoke');
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toBe('5');
+    expect((await during.json()).error.code).toBe('SERVER_ERR_SERVICE_STARTING');
+
+    await daemon.waitForLog((line) => line.msg === 'configuration reloaded');
+    expect((await daemon.fetch('/slowpoke')).status).toBe(200);
+  });
+
   it('retries a failed plugin on reload once its dependency is switched off', async () => {
     daemon = await DaemonProcess.start({ config: '[plugins]\nthrower = on\ndependant = on\n' });
     expect(daemon.plugin(await daemon.status(), 'dependant')!.state).toBe('blocked');

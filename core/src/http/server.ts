@@ -11,10 +11,14 @@ import { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
+import { ServerErrors, SugarError } from '../errors.js';
 import { OwnedPort } from '../listeners.js';
 import type { BoundListener } from '../plugins/definition.js';
 import type { Watchdog } from '../plugins/watchdog.js';
 import { createApp, type AppOptions } from './app.js';
+
+/** What a 503 for a starting plugin tells clients to wait; starts take seconds. */
+const RETRY_AFTER_SECONDS = 5;
 
 export class MainHttpServer {
   readonly app: Koa;
@@ -22,16 +26,28 @@ export class MainHttpServer {
   private readonly routers = new Map<string, Router>();
   private pluginStack: Middleware = (_ctx, next) => next();
 
+  /** Which plugin, not running yet, will serve a path; see {@link answerWhileStarting}. */
+  private startingOwner: (path: string) => string | undefined = () => undefined;
+
   constructor(options: AppOptions, coreRoutes: CoreRoutes) {
     this.app = createApp(options);
     this.app.use((ctx, next) => {
       const handler = coreRoutes.get(ctx.path);
-      if (!handler) return this.pluginStack(ctx, next);
+      if (!handler) return this.pluginStack(ctx, next).then(() => this.unserved(ctx));
       if (ctx.method === 'GET' || ctx.method === 'HEAD') return handler(ctx);
       ctx.set('Allow', 'GET, HEAD');
       ctx.throw(405);
     });
     this.port = OwnedPort.http('HTTP server', this.app);
+  }
+
+  /**
+   * A path no running plugin answered but `owner` names a plugin for that is
+   * still starting gets 503 with Retry-After, so clients come back instead of
+   * concluding the service does not exist.
+   */
+  answerWhileStarting(owner: (path: string) => string | undefined): void {
+    this.startingOwner = owner;
   }
 
   /**
@@ -67,6 +83,17 @@ export class MainHttpServer {
 
   close(drainMs: number): Promise<void> {
     return this.port.close(drainMs);
+  }
+
+  private unserved(ctx: Context): void {
+    if (ctx.status !== 404 || ctx.body != null) return;
+    const service = this.startingOwner(ctx.path);
+    if (!service) return;
+    ctx.state.plugin = service;
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    // A 5xx hides its message by default; this one reveals nothing internal and tells the client what to do.
+    const { code, message, status } = ServerErrors.SERVICE_STARTING(service);
+    throw new SugarError(code, message, { status, expose: true });
   }
 
   private recompose(): void {

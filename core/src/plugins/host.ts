@@ -64,6 +64,8 @@ export class PluginHost {
   private readonly entries = new Map<string, Entry>();
   /** Services in the order they reached `running`. */
   private startOrder: string[] = [];
+  /** Services `apply` is bringing up: their paths answer 503, not 404, until they run. */
+  private coming = new Set<string>();
   /** Bumped on every state change; lets /status cache its answer. */
   generation = 0;
 
@@ -89,10 +91,33 @@ export class PluginHost {
     }));
   }
 
+  /**
+   * The service that will serve `path` once it has started: one that `apply`
+   * is starting (or restarting) and whose declared routes cover the path.
+   */
+  startingOwner(path: string): string | undefined {
+    for (const service of this.coming) {
+      const entry = this.entries.get(service);
+      if (entry?.state === 'running' || entry?.state === 'failed' || entry?.state === 'blocked') continue;
+      const routes = entry?.planned.provider?.routes ?? [];
+      if (routes.some((route) => (route.endsWith('/') ? path.startsWith(route) : path === route))) return service;
+    }
+    return undefined;
+  }
+
   /** Move to `plan`: stop what is off or changed (and its dependants), then start what should run. */
   async apply(plan: readonly PlannedService[]): Promise<void> {
     const wanted = new Map(plan.filter((p) => p.enabled && p.provider).map((p) => [p.service, p]));
+    // Those already running are skipped by startingOwner until they stop to restart.
+    this.coming = new Set(wanted.keys());
+    try {
+      await this.applyNow(plan, wanted);
+    } finally {
+      this.coming = new Set();
+    }
+  }
 
+  private async applyNow(plan: readonly PlannedService[], wanted: ReadonlyMap<string, PlannedService>): Promise<void> {
     const toStop = new Set<string>();
     for (const [service, entry] of this.entries) {
       if (!entry.runtime) continue;

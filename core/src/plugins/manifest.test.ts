@@ -35,6 +35,12 @@ describe('readManifest', () => {
     expect(result).toMatchObject({ kind: 'plugin', candidate: { service: 'leases', dependsOn: ['registry'], entry: join(dir, 'dist/index.js'), version: '2.0.0' } });
   });
 
+  it('knows the paths a plugin serves before it runs: its /<service>/ and the routes it declares', async () => {
+    const dir = await pkg(plugin({ service: 'activities', api: '^1.0.0', routes: ['/services/update-aslo.php', '/activities', '/old/1/'] }));
+    const result = await readManifest(dir);
+    expect(result.kind === 'plugin' && result.candidate.routes).toEqual(['/activities/', '/services/update-aslo.php', '/activities', '/old/1/']);
+  });
+
   it('accepts prerelease API ranges that include this API', async () => {
     expect((await readManifest(await pkg(plugin({ service: 'x', api: '>=1.0.0-beta.1' })))).kind).toBe('plugin');
   });
@@ -46,6 +52,8 @@ describe('readManifest', () => {
     [{ service: 'x', api: '^2.0.0' }, 'needs plugin API ^2.0.0, this server provides 1.0.0'],
     [{ service: 'x', api: '^1.0.0', dependsOn: 'registry' }, 'manifest "dependsOn" must be a list of service names'],
     [{ service: 'x', api: '^1.0.0', dependsOn: ['x'] }, 'cannot depend on itself'],
+    ...['blocked', '/', '//x', '/a/../b', '/a//b', '/status', '/feeds/v1/x/', '/metrics'].map((route) =>
+      [{ service: 'x', api: '^1.0.0', routes: [route] }, 'manifest "routes" must be a list of paths'] as const),
   ])('rejects %j with a reason', async (manifest, reason) => {
     const result = await readManifest(await pkg(plugin(manifest)));
     expect(result.kind).toBe('rejected');

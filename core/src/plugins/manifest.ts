@@ -13,6 +13,10 @@ import { PLUGIN_API_VERSION } from './definition.js';
 export const PLUGIN_KEYWORD = 'sugar-server-plugin';
 /** What a service may be called; also the keys of `[plugins]` and `[providers]`. */
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** An absolute path of plain segments: no `//`, `.` or `..` segments, not `/` alone. */
+const ROUTE = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+\/?$/;
+/** Paths the core answers itself. */
+const CORE_PATHS = /^\/(?:status|metrics|feeds)(?:\/|$)/;
 
 /** A package that passed every check and may be imported. */
 export interface Candidate {
@@ -25,6 +29,12 @@ export interface Candidate {
   /** The API range the plugin accepts. */
   readonly api: string;
   readonly dependsOn: readonly string[];
+  /**
+   * Main-server paths it serves: `/<service>/` and what its manifest's `routes`
+   * adds (a path ending in `/` is a prefix, any other an exact path). Known before
+   * it starts, so its paths answer 503 rather than 404 while it does.
+   */
+  readonly routes: readonly string[];
   readonly description: string;
 }
 
@@ -52,7 +62,7 @@ export async function readManifest(dir: string): Promise<ManifestResult> {
 
   const manifest = pkg['sugar-server'];
   if (typeof manifest !== 'object' || manifest === null) return reject('has the sugar-server-plugin keyword but no "sugar-server" manifest in package.json');
-  const { service, api, dependsOn = [], description } = manifest as Record<string, unknown>;
+  const { service, api, dependsOn = [], routes = [], description } = manifest as Record<string, unknown>;
 
   if (typeof service !== 'string' || !SERVICE_NAME.test(service)) {
     return reject(`manifest "service" must be a lower-case name like "leases", got ${JSON.stringify(service)}`);
@@ -68,6 +78,9 @@ export async function readManifest(dir: string): Promise<ManifestResult> {
     return reject('manifest "dependsOn" must be a list of service names');
   }
   if (dependsOn.includes(service)) return reject(`service "${service}" cannot depend on itself`);
+  if (!Array.isArray(routes) || !routes.every((route) => typeof route === 'string' && ROUTE.test(route) && !CORE_PATHS.test(route))) {
+    return reject('manifest "routes" must be a list of paths such as "/blocked" or "/backup/1/", outside /status, /metrics and /feeds/');
+  }
 
   const entry = entryOf(pkg, dir);
   if (!entry) return reject('package.json names no entry module ("exports" or "main")');
@@ -82,6 +95,7 @@ export async function readManifest(dir: string): Promise<ManifestResult> {
       service,
       api,
       dependsOn: dependsOn as string[],
+      routes: [`/${service}/`, ...(routes as string[])],
       description: typeof description === 'string' ? description : typeof pkg.description === 'string' ? pkg.description : '',
     },
   };
