@@ -12,6 +12,12 @@ describe('blacklists error codes', () => {
     expect(documented.sort()).toEqual(raised.sort());
   });
 
+  it('reach clients with their own code and message, 5xx ones too (the core hides those not marked to be shown)', () => {
+    const make = (type: unknown) => (type as (...args: unknown[]) => { expose: boolean })('x', 1, 'z');
+    const hidden = Object.values(BlacklistsErrors).filter((type) => !make(type).expose).map((type) => type.code);
+    expect(hidden).toEqual([]);
+  });
+
   it('are named after their entries, one code each', () => {
     for (const [name, type] of Object.entries(BlacklistsErrors)) expect(type.code).toBe(`BLACKLISTS_ERR_${name}`);
   });

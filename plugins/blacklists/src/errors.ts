@@ -3,7 +3,18 @@
  * `BLACKLISTS_ERR_*` code, so the admin API, the CLI, the helper and compile
  * reports tell failures apart by code.
  */
-import { errorType } from 'sugar-server';
+import { errorType, isSugarError, SugarError, type ErrorType } from 'sugar-server';
+
+/**
+ * {@link errorType} for a 5xx error whose code and message clients see: the
+ * core hides those of other 5xx errors behind SERVER_ERR_INTERNAL, but these
+ * say what state the lists are in (none yet, a compile that failed), which
+ * is what the caller needs to know, and carry no secrets.
+ */
+function shownErrorType<A extends unknown[]>(code: string, status: number, format: (...args: A) => string): ErrorType<A> {
+  const make = (...args: A) => new SugarError(code, format(...args), { status, expose: true });
+  return Object.assign(make, { code, is: (error: unknown): error is SugarError => isSugarError(error) && error.code === code });
+}
 
 /** Every `BLACKLISTS_ERR_*` code, by name; the plugin's README lists the same codes. */
 export const BlacklistsErrors = {
@@ -20,11 +31,11 @@ export const BlacklistsErrors = {
   BAD_EXPRESSION: errorType('BLACKLISTS_ERR_BAD_EXPRESSION', 400, (file: string, line: number, why: string) =>
     `${file} line ${line}: ${why}`),
   /** Compiling stopped; the index in use stays. */
-  COMPILE_FAILED: errorType('BLACKLISTS_ERR_COMPILE_FAILED', 500, (why: string) => `compiling the lists failed: ${why}`),
+  COMPILE_FAILED: shownErrorType('BLACKLISTS_ERR_COMPILE_FAILED', 500, (why: string) => `compiling the lists failed: ${why}`),
   /** An index file that is not one this version wrote, or is damaged. */
-  BAD_INDEX: errorType('BLACKLISTS_ERR_BAD_INDEX', 500, (file: string, why: string) => `index ${file}: ${why}`),
+  BAD_INDEX: shownErrorType('BLACKLISTS_ERR_BAD_INDEX', 500, (file: string, why: string) => `index ${file}: ${why}`),
   /** Nothing compiled yet, so nothing can be checked. */
-  NO_INDEX: errorType('BLACKLISTS_ERR_NO_INDEX', 503, () => 'no lists are compiled yet'),
+  NO_INDEX: shownErrorType('BLACKLISTS_ERR_NO_INDEX', 503, () => 'no lists are compiled yet'),
   /** A check without a URL, or with one that holds no host. */
   BAD_URL: errorType('BLACKLISTS_ERR_BAD_URL', 400, (url: string) => `"${url}" is not a URL with a host`),
   /** An upload to a server that takes its lists from the Mothership. */

@@ -10,6 +10,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'koa';
 import { ServerErrors, type PluginContext } from 'sugar-server';
+import type { BlacklistIndex } from './blacklist-index.js';
 import type { BlacklistsService } from './blacklists-service.js';
 import { BLOCK_PAGE_CSP, renderBlockPage } from './block-page.js';
 import { categoriesReport } from './categories-report.js';
@@ -20,6 +21,8 @@ import { ALLOW_FILE, BLOCK_FILE, sourcesDir } from './paths.js';
 import type { SourceKeeper } from './source-keeper.js';
 
 const MAX_CHECK_URL = 8192;
+/** A first compile of UT1's lists takes a few seconds. */
+const NO_INDEX_RETRY_SECONDS = 10;
 const CATEGORY_PARAM = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** What the routes need. */
@@ -47,6 +50,7 @@ export function mountHttpApi(deps: HttpApiDeps): void {
     const url = text(c.query.url);
     if (!url || url.length > MAX_CHECK_URL) throw BlacklistsErrors.BAD_URL((url ?? '').slice(0, 200));
     c.set('Cache-Control', 'no-store');
+    requireIndex(c, service);
     c.body = service.check(url);
   });
 
@@ -70,14 +74,12 @@ export function mountHttpApi(deps: HttpApiDeps): void {
   router.get('/blocked', (c) => blockPage(c, service));
 
   router.get('/blacklists/v1/categories', requireAdmin, (c) => {
-    const index = service.index;
-    if (!index) throw BlacklistsErrors.NO_INDEX();
+    const index = requireIndex(c, service);
     c.body = categoriesReport(index);
   });
 
   router.get('/blacklists/v1/garbage', requireAdmin, (c) => {
-    const index = service.index;
-    if (!index) throw BlacklistsErrors.NO_INDEX();
+    const index = requireIndex(c, service);
     c.body = index.meta.garbage;
   });
 
@@ -100,8 +102,7 @@ export function mountHttpApi(deps: HttpApiDeps): void {
   });
 
   router.get('/blacklists/v1/export', requireAdmin, (c) => {
-    const index = service.index;
-    if (!index) throw BlacklistsErrors.NO_INDEX();
+    const index = requireIndex(c, service);
     const format = exportFormat(text(c.query.format) ?? '');
     const address = text(c.query.address);
     if (address !== undefined && !/^[0-9a-fA-F:.]{2,45}$/.test(address)) throw ServerErrors.BAD_REQUEST('address must be an IP address');
@@ -109,6 +110,14 @@ export function mountHttpApi(deps: HttpApiDeps): void {
     c.attachment(`blacklists.${format === 'rpz' ? 'rpz' : 'conf'}`);
     c.body = Readable.from(exportDns(index, { format, address, allowFile: join(deps.etcDir, ALLOW_FILE), blockFile: join(deps.etcDir, BLOCK_FILE) }));
   });
+}
+
+/** The index answering now; without one, BLACKLISTS_ERR_NO_INDEX with a Retry-After for when a compile may be done. */
+function requireIndex(c: Context, service: BlacklistsService): BlacklistIndex {
+  const index = service.index;
+  if (index) return index;
+  c.set('Retry-After', String(NO_INDEX_RETRY_SECONDS));
+  throw BlacklistsErrors.NO_INDEX();
 }
 
 /**
