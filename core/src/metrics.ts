@@ -129,7 +129,7 @@ export class Metrics {
     });
     this.slowCallbacks = new Counter({
       name: 'sugar_server_plugin_slow_callbacks_total',
-      help: 'Plugin callbacks (start, stop, route handlers) that ran long without yielding, stalling every service',
+      help: 'Plugin callbacks (start, stop, route and connection handlers) that ran long without yielding, stalling every service',
       labelNames: ['plugin', 'phase'],
       registers: [this.registry],
     });

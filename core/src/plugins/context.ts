@@ -86,7 +86,8 @@ export class PluginRuntime {
         return this.store as Promise<Store<T>>;
       },
       listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
-        this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, onConnection)),
+        this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, (socket) =>
+          deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })))),
       listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
         const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit });
         const portRouter = MainHttpServer.routerFor(service, deps.watchdog);

@@ -1,8 +1,8 @@
 /**
  * Every plugin shares one thread: a callback that runs long without yielding
  * stalls all services. The core times the synchronous part of each plugin
- * callback it calls (start, stop, route handlers up to their first `await`) and
- * names the plugin when one runs past the threshold.
+ * callback it calls (start, stop, route and TCP connection handlers, each up to
+ * its first `await`) and names the plugin when one runs past the threshold.
  */
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -10,7 +10,14 @@ import type { Metrics } from '../metrics.js';
 /** Synchronous work longer than this is reported. */
 export const SLOW_CALLBACK_MS = 100;
 
-export type CallbackPhase = 'start' | 'stop' | 'route';
+export type CallbackPhase = 'start' | 'stop' | 'route' | 'connection';
+
+const PHASE_WORDS: Record<CallbackPhase, string> = {
+  start: 'its start',
+  stop: 'its stop',
+  route: 'a route handler',
+  connection: 'a connection handler',
+};
 
 export class Watchdog {
   constructor(
@@ -30,7 +37,7 @@ export class Watchdog {
         this.metrics.observeSlowCallback(plugin, phase);
         this.log.warn(
           { plugin, phase, ms: Math.round(ms), ...details?.() },
-          `${plugin}: a ${phase === 'route' ? 'route handler' : phase} kept the event loop busy for ${Math.round(ms)} ms; every service waited`,
+          `${plugin}: ${PHASE_WORDS[phase]} kept the event loop busy for ${Math.round(ms)} ms; every service waited`,
         );
       }
     }
