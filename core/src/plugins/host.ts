@@ -187,7 +187,8 @@ export class PluginHost {
     const ms = this.timeouts.startMs;
     try {
       await runtime.prepare();
-      await withTimeout(Promise.resolve().then(() => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx))), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms));
+      const start = () => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx));
+      await withTimeout(Promise.resolve().then(start), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms));
       runtime.mount();
       entry.since = Date.now();
       this.startOrder.push(service);
@@ -210,7 +211,10 @@ export class PluginHost {
     const ms = this.timeouts.stopMs;
     const stop = entry.planned.definition?.stop;
     try {
-      if (stop) await withTimeout(Promise.resolve().then(() => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx))), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
+      if (stop) {
+        const timedStop = () => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx));
+        await withTimeout(Promise.resolve().then(timedStop), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
+      }
     } catch (err) {
       this.log.error({ plugin: service, err }, `${service} did not stop cleanly; its ports and routes are closed anyway`);
     } finally {
