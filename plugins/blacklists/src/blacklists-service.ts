@@ -10,7 +10,7 @@ import type { Logger } from 'sugar-server';
 import { ActiveCategories } from './active-categories.js';
 import { BlacklistIndex } from './blacklist-index.js';
 import type { CompileJob, CompileOutcome, CompileProgress } from './compile.js';
-import type { BlacklistsConfig } from './config.js';
+import type { BlacklistsConfig, WhenUnavailable } from './config.js';
 import { Decider, type Decision } from './decision.js';
 import { BlacklistsErrors } from './errors.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -42,6 +42,18 @@ export interface CompileStatus {
   readonly lastSuccess: { readonly at: string; readonly ms: number; readonly source: string | null } | null;
   readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | null;
 }
+
+/** What `/status` shows of the plugin (a type, not an interface: status details are plain records). */
+export type FilteringSummary = {
+  readonly filtering: 'ready' | 'unavailable';
+  readonly whenUnavailable: WhenUnavailable;
+  readonly compiledAt: string | null;
+  readonly domains: number;
+  readonly urls: number;
+  readonly compile: CompileStatus['state'];
+  /** The code of the last failed compile, if any. */
+  readonly lastError: string | null;
+};
 
 /** The answer to a check: the decision and the URL as it was matched. */
 export interface CheckResult extends Decision {
@@ -121,6 +133,29 @@ export class BlacklistsService {
       await candidate.discard();
       throw err;
     }
+  }
+
+  /**
+   * Whether filtering works: `ready` while an index answers; `unavailable`
+   * before the first compile, or when none can be compiled (squid's helper
+   * then does what `when_unavailable` says).
+   */
+  get filtering(): 'ready' | 'unavailable' {
+    return this.live ? 'ready' : 'unavailable';
+  }
+
+  /** The plugin's summary in the daemon's `/status`. */
+  summary(): FilteringSummary {
+    const index = this.live;
+    return {
+      filtering: this.filtering,
+      whenUnavailable: this.deps.config.when_unavailable,
+      compiledAt: index?.meta.compiledAt ?? null,
+      domains: index?.domainCount ?? 0,
+      urls: index?.urlCount ?? 0,
+      compile: this.status.state,
+      lastError: this.status.lastError?.code ?? null,
+    };
   }
 
   /** Where compiling stands. */

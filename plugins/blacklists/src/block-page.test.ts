@@ -29,6 +29,15 @@ describe('the block page', () => {
   });
 });
 
+describe('the page while filtering is not ready', () => {
+  it('says so, in the reader\'s language, instead of naming a category', () => {
+    const html = renderBlockPage({ language: 'es', url: 'http://a.example/', category: null, deny: false, unavailable: true });
+    expect(html).toContain('no está listo');
+    expect(html).toContain('http://a.example/');
+    expect(html).not.toContain('bloquea esta página');
+  });
+});
+
 describe('choosing the language', () => {
   it('prefers ?lang=, then Accept-Language by quality, then English', () => {
     expect(pickLanguage('fr', 'es')).toBe('fr');

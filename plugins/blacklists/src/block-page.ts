@@ -16,6 +16,8 @@ export interface BlockPageInput {
   readonly category: string | null;
   /** `deny`: the bare refusal, without the explanation. */
   readonly deny: boolean;
+  /** The filter had no lists to check against (`reason=unavailable`): say it is not ready. */
+  readonly unavailable?: boolean;
 }
 
 /** The Content-Security-Policy the page is served with. */
@@ -38,8 +40,8 @@ code{word-break:break-all;background:#f0f0f0;padding:.1em .3em}
 /** The page's HTML. */
 export function renderBlockPage(input: BlockPageInput): string {
   const words = WORDS[input.language];
-  const title = input.deny ? words.deniedTitle : words.title;
-  const body = input.deny ? [`<h1>${escapeHtml(words.deniedTitle)}</h1>`, `<p>${escapeHtml(words.denied)}</p>`] : pageBody(input);
+  const title = input.unavailable ? words.unavailableHeading : input.deny ? words.deniedTitle : words.title;
+  const body = input.unavailable ? unavailableBody(input) : input.deny ? [`<h1>${escapeHtml(words.deniedTitle)}</h1>`, `<p>${escapeHtml(words.denied)}</p>`] : pageBody(input);
   return `<!DOCTYPE html>
 <html lang="${input.language}">
 <head>
@@ -58,14 +60,27 @@ ${body.join('\n')}
 `;
 }
 
+function unavailableBody(input: BlockPageInput): string[] {
+  const words = WORDS[input.language];
+  return [
+    `<h1>${escapeHtml(words.unavailableHeading)}</h1>`,
+    `<p>${escapeHtml(words.unavailable)}</p>`,
+    ...addressLine(input),
+    `<p class="advice">${escapeHtml(words.unavailableAdvice)}</p>`,
+  ];
+}
+
+function addressLine(input: BlockPageInput): string[] {
+  if (!input.url) return [];
+  const shown = input.url.length > MAX_SHOWN_URL ? `${input.url.slice(0, MAX_SHOWN_URL)}…` : input.url;
+  return [`<p>${escapeHtml(WORDS[input.language].address)}: <code>${escapeHtml(shown)}</code></p>`];
+}
+
 function pageBody(input: BlockPageInput): string[] {
   const words = WORDS[input.language];
   const lines = [`<h1>${escapeHtml(words.heading)}</h1>`];
   lines.push(`<p>${escapeHtml(input.category ? words.because(categoryLabel(input.category, input.language)) : words.unknownReason)}</p>`);
-  if (input.url) {
-    const shown = input.url.length > MAX_SHOWN_URL ? `${input.url.slice(0, MAX_SHOWN_URL)}…` : input.url;
-    lines.push(`<p>${escapeHtml(words.address)}: <code>${escapeHtml(shown)}</code></p>`);
-  }
+  lines.push(...addressLine(input));
   lines.push(`<p class="advice">${escapeHtml(words.advice)}</p>`);
   return lines;
 }

@@ -2,6 +2,10 @@
 import { makeOption, option, type ConfigOf } from 'sugar-server';
 import { parseTimes, type TimeWindow } from './time-windows.js';
 
+/** The choices of `when_unavailable`. */
+export const WHEN_UNAVAILABLE = ['block', 'allow'] as const;
+export type WhenUnavailable = (typeof WHEN_UNAVAILABLE)[number];
+
 const NO_WINDOWS: ReadonlyMap<string, readonly TimeWindow[]> = new Map();
 
 /** The options of `[blacklists]`, with their defaults. */
@@ -22,6 +26,13 @@ export const blacklistsOptions = {
   upstream_interval: option.duration(6 * 3_600_000),
   /** Largest `.tar.gz` the admin API accepts. */
   upload_limit: option.size(256 * 1024 * 1024),
+  /**
+   * What the squid helper answers while it has no usable index (none compiled
+   * yet, missing, damaged): `block` sends every request to the block page
+   * ("filtering is not ready") and makes the external ACL deny; `allow` lets
+   * requests through unfiltered.
+   */
+  when_unavailable: option.oneOf(WHEN_UNAVAILABLE, 'block'),
   /** Most bytes an archive may unpack to. */
   archive_limit: option.size(2 * 1024 * 1024 * 1024),
 };

@@ -14,8 +14,8 @@ afterAll(() => compiled.cleanup());
 
 const PAGE = 'http://schoolserver/blocked';
 
-function answers(mode: 'rewrite' | 'acl', lines: string[], options: { only?: 'page' | 'deny'; noIndex?: boolean } = {}): string[] {
-  const answerer = new HelperAnswerer({ mode, only: options.only, pageUrl: PAGE });
+function answers(mode: 'rewrite' | 'acl', lines: string[], options: { only?: 'page' | 'deny'; noIndex?: boolean; whenUnavailable?: 'block' | 'allow' } = {}): string[] {
+  const answerer = new HelperAnswerer({ mode, only: options.only, pageUrl: PAGE, whenUnavailable: options.whenUnavailable ?? 'block' });
   const index = options.noIndex ? null : compiled.index;
   const active = answerer.activeFor(index);
   return lines.map((line) => answerer.answerLine(line, index, active));
@@ -41,13 +41,20 @@ describe('the helper as url_rewrite_program', () => {
     ]);
   });
 
-  it('answers BH for lines without a URL or a host, and while no index exists', () => {
+  it('answers BH for lines without a URL or a host', () => {
     expect(answers('rewrite', ['', '3', '4 http://:80/nohost'])).toEqual([
       'BH message="no URL on this line"',
       '3 BH message="no URL on this line"',
       '4 BH message="the URL holds no host"',
     ]);
-    expect(answers('rewrite', ['1 http://adult.example/'], { noIndex: true })).toEqual(['1 BH message="no blacklists are compiled yet"']);
+  });
+
+  it('without an index, sends everything but the block page there (when_unavailable = block), or lets it through (allow)', () => {
+    expect(answers('rewrite', ['1 http://clean.example/', 'http://schoolserver/blocked?reason=unavailable'], { noIndex: true })).toEqual([
+      `1 OK status=302 url="${PAGE}?url=http%3A%2F%2Fclean.example%2F&reason=unavailable"`,
+      'OK',
+    ]);
+    expect(answers('rewrite', ['1 http://adult.example/'], { noIndex: true, whenUnavailable: 'allow' })).toEqual(['1 OK']);
   });
 
   it('never redirects the block page itself', () => {
@@ -58,6 +65,12 @@ describe('the helper as url_rewrite_program', () => {
 describe('the helper as external_acl_type', () => {
   it('answers OK (match) with the category for blocked URLs, ERR otherwise', () => {
     expect(answers('acl', ['0 http://adult.example/%2541', '1 http://clean.example/', 'adult.example:443'])).toEqual(['0 OK message="adult"', '1 ERR', 'OK message="adult"']);
+  });
+
+  it('without an index, denies everything (when_unavailable = block, whatever --only says) or nothing (allow)', () => {
+    expect(answers('acl', ['0 http://clean.example/'], { noIndex: true })).toEqual(['0 OK message="unavailable"']);
+    expect(answers('acl', ['0 http://clean.example/'], { noIndex: true, only: 'deny' })).toEqual(['0 OK message="unavailable"']);
+    expect(answers('acl', ['0 http://adult.example/'], { noIndex: true, whenUnavailable: 'allow' })).toEqual(['0 ERR']);
   });
 
   it('answers OK only for one action with --only', () => {

@@ -10,17 +10,27 @@
  *   `deny_info` may send to the block page; `%o` is the category), `ERR`
  *   otherwise. With `only` set, only that action's categories answer `OK`.
  *
- * `BH message="…"` when a line holds no URL, or no index is compiled yet.
+ * Without a usable index (none compiled yet, missing or damaged), the
+ * answer is what `whenUnavailable` says: `block` redirects to the block page
+ * with `reason=unavailable` (ACL mode: `OK message="unavailable"`, whatever
+ * `only` says), `allow` lets the request through.
+ *
+ * `BH message="…"` when a line holds no URL or no host.
  */
 import { ActiveCategories } from './active-categories.js';
 import { Match } from './blacklist-index.js';
 import type { BlacklistIndex } from './blacklist-index.js';
+import type { WhenUnavailable } from './config.js';
 import { PageExemption } from './decision.js';
 import { normaliseUrl } from './normalise.js';
 import { ALLOW_ID, type BlockAction } from './policy.js';
 import { answer, brokenAnswer, quoteValue, readRequest, redirectAnswer, type HelperMode } from './squid-protocol.js';
 
 const NONE_ACTIVE = new Uint8Array(256);
+
+/** The block page's query tail, and the ACL answer, while no index is usable. */
+const UNAVAILABLE_TAIL = '&reason=unavailable';
+const UNAVAILABLE_ACL = 'OK message="unavailable"';
 
 /** How much of the blocked URL goes into the block page's address. */
 const MAX_URL_IN_REDIRECT = 1024;
@@ -30,6 +40,8 @@ export interface AnswererOptions {
   /** ACL mode: answer OK only for categories with this action. */
   readonly only?: BlockAction | undefined;
   readonly pageUrl: string;
+  /** The answer while no index is usable. */
+  readonly whenUnavailable: WhenUnavailable;
   readonly now?: () => number;
 }
 
@@ -67,11 +79,11 @@ export class HelperAnswerer {
   answerLine(line: string, index: BlacklistIndex | null, active: Uint8Array): string {
     const request = readRequest(line, this.options.mode);
     if (request.url === null) return answer(request.channel, brokenAnswer('no URL on this line'));
-    if (!index) return answer(request.channel, brokenAnswer('no blacklists are compiled yet'));
     const url = normaliseUrl(request.url);
     if (!url) return answer(request.channel, brokenAnswer('the URL holds no host'));
     const pass = this.options.mode === 'acl' ? 'ERR' : 'OK';
     if (this.exemption.covers(url)) return answer(request.channel, pass);
+    if (!index) return answer(request.channel, this.unavailable(request.url, pass));
     index.match(url, active, this.match);
     const id = this.match.category;
     if (id < 0 || id === ALLOW_ID) return answer(request.channel, pass);
@@ -79,8 +91,19 @@ export class HelperAnswerer {
     if (this.options.mode === 'acl') {
       return answer(request.channel, this.options.only && this.options.only !== category.action ? 'ERR' : category.aclOk);
     }
-    const shown = request.url.length > MAX_URL_IN_REDIRECT ? request.url.slice(0, MAX_URL_IN_REDIRECT) : request.url;
-    return answer(request.channel, `${this.redirectHead}${encodeBytes(shown)}${category.tail}"`);
+    return answer(request.channel, this.redirect(request.url, category.tail));
+  }
+
+  /** The answer without an index: fail closed (`block`) or open (`allow`), as configured. */
+  private unavailable(url: string, pass: string): string {
+    if (this.options.whenUnavailable === 'allow') return pass;
+    return this.options.mode === 'acl' ? UNAVAILABLE_ACL : this.redirect(url, UNAVAILABLE_TAIL);
+  }
+
+  /** `OK status=302` to the block page for `url`, with the query `tail`. */
+  private redirect(url: string, tail: string): string {
+    const shown = url.length > MAX_URL_IN_REDIRECT ? url.slice(0, MAX_URL_IN_REDIRECT) : url;
+    return `${this.redirectHead}${encodeBytes(shown)}${tail}"`;
   }
 
   /** The categories blocking now under `index`'s policy. */

@@ -17,7 +17,7 @@ describe('the helper loop', () => {
     const output = new PassThrough();
     let text = '';
     output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b' }), index: () => compiled.index });
+    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b', whenUnavailable: 'block' }), index: () => compiled.index });
     input.write('0 http://adult.exa');
     input.write('mple/ -\n1 http://clean.example/ -\n2 http://adult.example/x');
     input.end();
@@ -30,7 +30,7 @@ describe('the helper loop', () => {
     const output = new PassThrough();
     let answers = 0;
     output.on('data', (chunk: Buffer) => (answers += chunk.toString('latin1').split('\n').length - 1));
-    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'rewrite', pageUrl: 'http://s/b' }), index: () => compiled.index });
+    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'rewrite', pageUrl: 'http://s/b', whenUnavailable: 'block' }), index: () => compiled.index });
     input.end(Array.from({ length: 10_000 }, (_, i) => `${i % 50} http://site${i}.example/ 10.0.0.1/- - GET\n`).join(''));
     await done;
     expect(answers).toBe(10_000);
@@ -43,7 +43,7 @@ describe('an over-long line', () => {
     const output = new PassThrough();
     let text = '';
     output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    const answerer = new HelperAnswerer({ mode: 'rewrite', pageUrl: 'http://s/b' });
+    const answerer = new HelperAnswerer({ mode: 'rewrite', pageUrl: 'http://s/b', whenUnavailable: 'block' });
     let longest = 0;
     const counting = Object.create(answerer) as HelperAnswerer;
     counting.answerLine = (line, index, active) => {
@@ -73,7 +73,7 @@ describe('an over-long line', () => {
     const output = new PassThrough();
     let text = '';
     output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b' }), index: () => compiled.index });
+    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b', whenUnavailable: 'block' }), index: () => compiled.index });
     const head = '3 http://adult.example/';
     input.end(`${head}${'b'.repeat(MAX_REQUEST_LINE - head.length)}\n`);
     await done;

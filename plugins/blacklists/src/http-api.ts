@@ -57,6 +57,8 @@ export function mountHttpApi(deps: HttpApiDeps): void {
   router.get('/blacklists/v1/status', (c) => {
     const index = service.index;
     c.body = {
+      filtering: service.filtering,
+      whenUnavailable: service.summary().whenUnavailable,
       index: index && {
         compiledAt: index.meta.compiledAt,
         compileMs: index.meta.compileMs,
@@ -147,7 +149,10 @@ function blockPage(c: Context, service: BlacklistsService): void {
       category = null;
     }
   }
-  c.status = 403;
+  // Sent here without an index to check against: filtering is not ready; the page says so.
+  const unavailable = text(c.query.reason) === 'unavailable';
+  c.status = unavailable ? 503 : 403;
+  if (unavailable) c.set('Retry-After', String(NO_INDEX_RETRY_SECONDS));
   c.type = 'text/html; charset=utf-8';
   c.set('Cache-Control', 'no-store');
   c.set('Content-Security-Policy', BLOCK_PAGE_CSP);
@@ -157,6 +162,7 @@ function blockPage(c: Context, service: BlacklistsService): void {
     url,
     category,
     deny: text(c.query.action) === 'deny',
+    unavailable,
   });
 }
 

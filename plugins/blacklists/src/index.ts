@@ -19,6 +19,7 @@ import { blacklistsOptions, type BlacklistsConfig } from './config.js';
 import { enableLinearFallback } from './expressions.js';
 import { mirrorUpstream, publishBlacklists } from './feed.js';
 import { mountHttpApi } from './http-api.js';
+import { registerMetrics } from './metrics.js';
 import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './source-keeper.js';
 
 export default definePlugin({
@@ -52,6 +53,9 @@ export default definePlugin({
       uploadLimit: config.upload_limit,
       upstream: config.upstream,
     });
+    // /status is public: state and counts only.
+    ctx.reportStatus(() => service.summary());
+    registerMetrics(ctx, () => ({ indexLoaded: service.index !== null, whenUnavailable: config.when_unavailable }));
     publishBlacklists(ctx, service);
     if (config.upstream) mirrorUpstream(ctx, config.upstream, config.upstream_interval, service, sources);
   },

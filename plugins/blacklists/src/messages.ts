@@ -18,6 +18,10 @@ export interface PageWords {
   readonly advice: string;
   readonly deniedTitle: string;
   readonly denied: string;
+  /** While the filter has no lists to check against (when_unavailable = block). */
+  readonly unavailableHeading: string;
+  readonly unavailable: string;
+  readonly unavailableAdvice: string;
 }
 
 export const WORDS: Readonly<Record<Language, PageWords>> = {
@@ -30,6 +34,9 @@ export const WORDS: Readonly<Record<Language, PageWords>> = {
     advice: 'If you need this page for your work, ask your teacher.',
     deniedTitle: 'Access denied',
     denied: 'Access to this address is not allowed on the school network.',
+    unavailableHeading: 'The school filter is not ready',
+    unavailable: 'The school filter is not ready yet, so no page can be opened for now.',
+    unavailableAdvice: 'Try again in a few minutes. If this lasts, tell your teacher.',
   },
   es: {
     title: 'Página bloqueada',
@@ -40,6 +47,9 @@ export const WORDS: Readonly<Record<Language, PageWords>> = {
     advice: 'Si necesitas esta página para tu trabajo, pregunta a tu maestra o maestro.',
     deniedTitle: 'Acceso denegado',
     denied: 'El acceso a esta dirección no está permitido en la red de la escuela.',
+    unavailableHeading: 'El filtro de la escuela no está listo',
+    unavailable: 'El filtro de la escuela todavía no está listo, así que por ahora no se puede abrir ninguna página.',
+    unavailableAdvice: 'Vuelve a intentarlo en unos minutos. Si sigue así, avisa a tu maestra o maestro.',
   },
   fr: {
     title: 'Page bloquée',
@@ -50,6 +60,9 @@ export const WORDS: Readonly<Record<Language, PageWords>> = {
     advice: 'Si tu as besoin de cette page pour ton travail, demande à ton enseignant ou ton enseignante.',
     deniedTitle: 'Accès refusé',
     denied: 'L’accès à cette adresse n’est pas autorisé sur le réseau de l’école.',
+    unavailableHeading: 'Le filtre de l’école n’est pas prêt',
+    unavailable: 'Le filtre de l’école n’est pas encore prêt : aucune page ne peut être ouverte pour le moment.',
+    unavailableAdvice: 'Réessaie dans quelques minutes. Si cela dure, préviens ton enseignant ou ton enseignante.',
   },
 };
 

@@ -22,7 +22,7 @@ const PAGE = 'http://schoolserver/blocked';
 
 /** Blocked or not, as the helper (url_rewrite_program: the URL as squid has it) and as the check both see it. */
 function judged(url: string): { helper: boolean; check: boolean } {
-  const answerer = new HelperAnswerer({ mode: 'rewrite', pageUrl: PAGE });
+  const answerer = new HelperAnswerer({ mode: 'rewrite', pageUrl: PAGE, whenUnavailable: 'block' });
   const helper = answerer.answerLine(url, compiled.index, answerer.activeFor(compiled.index));
   const normalised = normaliseUrl(byteString(url));
   const check = normalised ? new Decider(compiled.index, new ActiveCategories(), PAGE).decide(normalised).blocked : false;

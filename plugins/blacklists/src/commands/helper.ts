@@ -18,7 +18,8 @@ export const helperCommand: PluginCommand<BlacklistsConfig> = {
 Reads squid's request lines on stdin and answers each on stdout, with or
 without concurrency channel IDs (recognised per line). It loads the index file
 the daemon compiles (one read, no daemon needed) and picks up a new one when
-it appears.
+it appears. Without a usable index it blocks everything, or lets everything
+through with [blacklists] when_unavailable = allow.
   --mode rewrite   url_rewrite_program: OK status=302 url="<block page>" or OK
   --mode acl       external_acl_type with the format %URI: OK (blocked) or ERR
   --only ACTION    acl mode: answer OK only for categories with this action
@@ -43,8 +44,13 @@ it appears.
     // Squid shows a helper's stderr in cache.log; stdout carries answers only.
     const watcher = new IndexWatcher(values.index ?? indexFile(ctx.dataDir), (err) => ctx.err(`blacklists helper: ${err.message}`));
     await watcher.start(reload * 1000);
-    if (!watcher.current) ctx.err('blacklists helper: no compiled index yet; answering BH until one appears');
-    const answerer = new HelperAnswerer({ mode, only, pageUrl: ctx.config.page_url });
+    // The configuration on disk says how to answer without an index: the daemon need not run.
+    const whenUnavailable = ctx.config.when_unavailable;
+    if (!watcher.current) {
+      const how = whenUnavailable === 'block' ? 'blocking every request' : 'letting every request through';
+      ctx.err(`blacklists helper: no usable index yet; ${how} until one appears ([blacklists] when_unavailable = ${whenUnavailable})`);
+    }
+    const answerer = new HelperAnswerer({ mode, only, pageUrl: ctx.config.page_url, whenUnavailable });
     try {
       await runHelperLoop({ input: process.stdin, output: process.stdout, answerer, index: () => watcher.current });
     } finally {
