@@ -232,6 +232,10 @@ describe('the Mothership feed', () => {
   it('gives another server the same lists, compiled with its own policy', async () => {
     const school = await BlacklistsServer.start(blacklistsConfig(null, `upstream = ${server.daemon.url}/feeds/v1/blacklists/\nupstream_interval = 300ms\ncategories = adult\n`));
     try {
+      // Its first index may hold only its own lists, compiled before the feed arrived.
+      const deadline = Date.now() + 30_000;
+      while ((await school.status()).index?.source?.kind !== 'feed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await school.waitForIndex();
       expect((await school.status()).index!.source!.kind).toBe('feed');
       expect((await school.check(`http://${lists.domain('adult', 11)}/`)).blocked).toBe(true);
       expect((await school.check(`http://${lists.domain('malware', 2)}/`)).blocked).toBe(false);
