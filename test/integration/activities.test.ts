@@ -231,6 +231,30 @@ describe('the activity page, ASLO and the JSON API, as laptops see them', () => 
   });
 });
 
+describe('activities: a large page, as Sugar reads it off the network', () => {
+  const COUNT = 300;
+  let server: ActivityServer;
+
+  beforeAll(async () => {
+    const files: Record<string, Promise<Buffer>> = {};
+    for (let i = 0; i < COUNT; i++) {
+      const version = `${100 + i}.${i % 7}`;
+      files[`org.school.Activity${i}-${version}.xo`] = buildXo({ id: `org.school.Activity${i}`, name: `Activity ${i}`, version, summary: `Activity number ${i}` });
+    }
+    server = await ActivityServer.start({ files });
+  }, 120_000);
+  afterAll(() => server?.daemon.dispose());
+
+  it('is read whole, every version right, whatever size the first read of the response is', async () => {
+    // libsoup's reads as Sugar's Downloader makes them: after a first read of 64 B to 8 KiB (what arrived first), 8 KiB at a time.
+    const sweep = await python('microformat-sweep', server.page, '64:8192:64');
+    expect(sweep).toMatchObject({ entries: COUNT, patterns: 128 });
+    expect(sweep.reads).toBeGreaterThan(10);
+    expect(sweep.examples).toEqual([]);
+    expect(sweep.misread).toBe(0);
+  }, 120_000);
+});
+
 describe('downloads, whole and by Range', () => {
   let server: ActivityServer;
   let bundle: Buffer;

@@ -55,8 +55,21 @@ export const PAGE_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The page in the pieces {@link pageChunks} cuts along: everything before the first entry, each entry, the rest. */
+export interface PageParts {
+  readonly head: string;
+  readonly entries: readonly string[];
+  readonly tail: string;
+}
+
 /** The page for the newest version of each bundle id. */
 export function renderActivityPage(newest: readonly BundleRecord[], options: PageOptions): string {
+  const { head, entries, tail } = renderPageParts(newest, options);
+  return head + entries.join('') + tail;
+}
+
+/** {@link renderActivityPage} in its parts. */
+export function renderPageParts(newest: readonly BundleRecord[], options: PageOptions): PageParts {
   const shown = newest
     .map((record) => ({ record, text: pickTranslation(record.translations, options.languages) }))
     .map(({ record, text }) => ({
@@ -84,9 +97,12 @@ export function renderActivityPage(newest: readonly BundleRecord[], options: Pag
   if (options.groupDescription) lines.push(`<p id="olpc-activity-group-desc">${escapeMarkup(options.groupDescription)}</p>`);
   lines.push(`<p class="count">${shown.length} ${shown.length === 1 ? 'activity' : 'activities'}</p>`, '</header>', '<main>');
   if (shown.length === 0) lines.push('<p class="empty">No activities yet.</p>');
-  else lines.push('<ul class="activities">', ...shown.map((entry) => renderEntry(entry, options.base)), '</ul>');
-  lines.push('</main>', '</body>', '</html>', '');
-  return lines.join('\n');
+  else lines.push('<ul class="activities">');
+  return {
+    head: `${lines.join('\n')}\n`,
+    entries: shown.map((entry) => `${renderEntry(entry, options.base)}\n`),
+    tail: `${shown.length ? '</ul>\n' : ''}</main>\n</body>\n</html>\n`,
+  };
 }
 
 function renderEntry(entry: { record: BundleRecord; lang: string | undefined; name: string; summary: string | null }, base: string): string {

@@ -4,6 +4,7 @@
  * (`/services/update-aslo.php`).
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { PluginContext } from 'sugar-server';
 import { PAGE_POLICY } from './activity-page.js';
@@ -41,7 +42,8 @@ export function mountLaptopRoutes(router: PluginContext['router'], library: Libr
       return;
     }
     c.type = 'text/html; charset=utf-8';
-    c.body = page.body;
+    // Each buffer goes out as one HTTP chunk (see page-chunks.ts).
+    c.body = Readable.from(page.chunks);
   };
 
   // The router is not strict about a trailing slash, so this is `/activities` and `/activities/`.

@@ -4,13 +4,16 @@
  * bytes, so each variant is rendered once per library version.
  */
 import { createHash } from 'node:crypto';
-import { renderActivityPage } from './activity-page.js';
+import { renderPageParts } from './activity-page.js';
 import { acceptedLanguages, effectiveLanguages, localeKey } from './languages.js';
 import type { LibraryIndex } from './library-index.js';
+import { pageChunks } from './page-chunks.js';
 
-/** One rendered page and its entity tag. */
+/** One rendered page, in the HTTP chunks it is sent as, and its entity tag. */
 export interface RenderedPage {
-  readonly body: Buffer;
+  readonly chunks: readonly Buffer[];
+  /** Bytes in all chunks. */
+  readonly size: number;
   readonly etag: string;
 }
 
@@ -36,13 +39,16 @@ export class PageCache {
     let page = this.pages.get(key);
     if (!page) {
       if (this.pages.size >= MAX_VARIANTS) this.pages.clear();
-      const body = Buffer.from(renderActivityPage(index.newestOfEach(), {
+      const { head, entries, tail } = renderPageParts(index.newestOfEach(), {
         groupName: this.group.name,
         groupDescription: this.group.description,
         languages,
         base,
-      }));
-      page = { body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"` };
+      });
+      const chunks = pageChunks(head, entries, tail);
+      const hash = createHash('sha256');
+      for (const chunk of chunks) hash.update(chunk);
+      page = { chunks, size: chunks.reduce((sum, chunk) => sum + chunk.length, 0), etag: `"${hash.digest('hex').slice(0, 32)}"` };
       this.pages.set(key, page);
     }
     return page;
