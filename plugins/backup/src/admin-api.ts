@@ -12,12 +12,14 @@ import { isEntryUid, listEntries, readEntry } from './journal-entries.js';
 import { isSnapshotName } from './laptop-folder.js';
 import { isSerial } from './serial.js';
 import { snapshotArchive } from './snapshot-archive.js';
+import type { VolumePruner } from './volume-pruner.js';
 
 export interface AdminApiDeps {
   readonly router: PluginContext['router'];
   readonly requireAdmin: PluginContext['requireAdmin'];
   readonly log: PluginContext['log'];
   readonly service: BackupService;
+  readonly volume: VolumePruner;
   /** The running registry, or null. */
   registry(): LaptopRegistry | null;
 }
@@ -45,7 +47,12 @@ function pageParam(raw: unknown, name: string, fallback: number, min: number, ma
 /** A file name for Content-Disposition: the snapshot's colon is not welcome on every system. */
 const fileName = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '-');
 
-export function mountAdminApi({ router, requireAdmin, log, service, registry }: AdminApiDeps): void {
+export function mountAdminApi({ router, requireAdmin, log, service, volume, registry }: AdminApiDeps): void {
+  /** The backup volume against its quota, and the snapshots the quota removed last. */
+  router.get('/backup/v1/volume', requireAdmin, (c) => {
+    c.body = volume.report();
+  });
+
   /** Registered laptops and laptops with backups, by serial. */
   router.get('/backup/v1/laptops', requireAdmin, async (c) => {
     const known = new Map((registry()?.list() ?? []).map((laptop) => [laptop.serial, laptop]));

@@ -20,6 +20,8 @@ export interface BackupServiceDeps {
   readonly policy: RetentionPolicy;
   readonly log: Logger;
   now(): number;
+  /** Told after each snapshot taken (the volume quota is checked then); must not wait for the laptop's queue. */
+  onSnapshot?(serial: string): void;
 }
 
 /** One snapshot as the admin sees it. */
@@ -52,7 +54,7 @@ export interface LaptopSummary {
 const NO_RECORD: LaptopRecord = { lastBackup: null, usage: 0, snapshots: {} };
 
 export class BackupService {
-  /** Per laptop, the end of its queued work: snapshots of one laptop never overlap. */
+  /** Per laptop, the end of its queued work (settled, never rejected). */
   private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: BackupServiceDeps) {}
@@ -76,11 +78,41 @@ export class BackupService {
 
   /** The laptop sent its completion file: snapshot, prune and measure, after any earlier work for it. Never rejects. */
   completed(serial: string): Promise<void> {
+    return this.enqueue(serial, () => this.snapshot(serial));
+  }
+
+  /**
+   * Remove snapshot `name` to bring the volume under its quota, after any
+   * earlier work for the laptop, and measure the folder again. Resolves false,
+   * removing nothing, when the snapshot is gone or has become the laptop's
+   * newest or the one datastore-latest points to.
+   */
+  removeForVolume(serial: string, name: string): Promise<boolean> {
+    return this.enqueue(serial, async () => {
+      const dir = this.deps.folders.dir(serial);
+      const snapshots = await listSnapshots(dir);
+      const kept = [snapshots.at(-1)?.name, await latestSnapshot(dir)];
+      if (!snapshots.some((s) => s.name === name) || kept.includes(name)) return false;
+      await removeSnapshot(dir, name);
+      const usage = await folderUsage(dir);
+      await this.deps.store.update((data) => {
+        const old = Object.hasOwn(data.laptops, serial) ? data.laptops[serial]! : NO_RECORD;
+        const figures = { ...old.snapshots };
+        delete figures[name];
+        data.laptops[serial] = { ...old, usage, snapshots: figures };
+      });
+      return true;
+    });
+  }
+
+  /** Run `work` after the laptop's queued work; snapshots and removals of one laptop never overlap. */
+  private enqueue<T>(serial: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(serial) ?? Promise.resolve();
-    const next = previous.then(() => this.snapshot(serial));
-    this.queues.set(serial, next);
-    void next.finally(() => {
-      if (this.queues.get(serial) === next) this.queues.delete(serial);
+    const next = previous.then(work);
+    const settled = next.then(() => {}, () => {});
+    this.queues.set(serial, settled);
+    void settled.then(() => {
+      if (this.queues.get(serial) === settled) this.queues.delete(serial);
     });
     return next;
   }
@@ -108,6 +140,7 @@ export class BackupService {
         data.laptops[serial] = { lastBackup: takenAt, usage, snapshots };
       });
       log.info({ serial, snapshot: taken.name, ...taken.counts, pruned, usage, ms: Date.now() - started }, 'backup complete: snapshot taken');
+      this.deps.onSnapshot?.(serial);
     } catch (err) {
       await clearCompletion();
       const error = BackupErrors.SNAPSHOT_FAILED(serial, (err as Error).message);
@@ -165,7 +198,8 @@ export class BackupService {
     return [...serials].sort();
   }
 
-  private async serialsOnDisk(): Promise<string[]> {
+  /** Serials with a folder on the backup volume. */
+  async serialsOnDisk(): Promise<string[]> {
     const names = await readdir(this.deps.folders.root).catch(() => [] as string[]);
     return names.filter(isSerial);
   }

@@ -13,6 +13,25 @@ function decimal(fallback: number) {
   );
 }
 
+/** How much of the backup volume the laptops' backups may hold: a share of the partition, or bytes; 0 for no limit. */
+export type VolumeQuota = { readonly percent: number } | { readonly bytes: number };
+
+/** `70%` of the partition, or a size such as `500G`. */
+function volumeQuota(fallback: VolumeQuota) {
+  const size = option.size();
+  return makeOption<VolumeQuota>((raw) => {
+    const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
+    if (percent) {
+      const value = Number(percent[1]);
+      return value <= 100 ? { ok: true, value: { percent: value } } : { ok: false, message: `a percentage of the volume is at most 100%, got "${raw}"` };
+    }
+    const bytes = size.safeParse(raw);
+    return bytes.success
+      ? { ok: true, value: { bytes: bytes.data } }
+      : { ok: false, message: `expected a percentage of the backup volume such as 70%, or a size such as 500G, got "${raw}"` };
+  }, fallback);
+}
+
 /** The options of `[backup]`, with their defaults (the old XS's knobs where it had them). */
 export const backupOptions = {
   /** Where laptops' folders live (`<root>/<SN>/`); `<data dir>/backup/users` unless set. */
@@ -42,6 +61,10 @@ export const backupOptions = {
   login_timeout: option.duration(60_000),
   /** SSH connections held at once; more are closed at once. */
   max_connections: option.integer({ min: 1, max: 100_000 }, 64),
+  /** The laptops' backups together may hold this much of the volume; over it, the oldest snapshots of laptops over their fair share go. */
+  volume_quota: volumeQuota({ percent: 70 }),
+  /** How often the volume quota is checked, besides after each snapshot. */
+  volume_check: option.duration(60 * 60_000),
   /** Retention: every snapshot younger than this is kept... */
   keep_all: option.duration(7 * DAY_MS),
   /** ...then the newest of each of this many weeks... */

@@ -24,7 +24,8 @@ import { rsyncVersion } from './rsync-binary.js';
 import { sshAlgorithms } from './ssh-algorithms.js';
 import { SshEndpoint } from './ssh-endpoint.js';
 import { Transfers } from './transfers.js';
-import { systemProbe } from './volume.js';
+import { systemProbe, volumeSize } from './volume.js';
+import { VolumePruner } from './volume-pruner.js';
 
 export default definePlugin({
   config: backupOptions,
@@ -38,14 +39,27 @@ export default definePlugin({
     await mkdir(rsyncHome, { recursive: true, mode: 0o750 });
     const now = clockOf(ctx);
 
+    // The volume quota is checked after each snapshot; the pruner needs the service, so it is made just after.
+    let afterSnapshot = () => {};
     const service = new BackupService({
       folders,
       store: await ctx.openStore<BackupDocument>(EMPTY_BACKUPS),
       policy: { keepAllMs: config.keep_all, weeks: config.keep_weekly, months: config.keep_monthly },
       log,
       now,
+      onSnapshot: () => afterSnapshot(),
     });
     await service.recoverAll();
+    const volume = new VolumePruner({ service, folders, quota: config.volume_quota, volumeSize, log, now });
+    afterSnapshot = () => void volume.check();
+    void volume.check();
+    const periodic = setInterval(() => void volume.check(), config.volume_check);
+    periodic.unref();
+    // Figures only: /status is public, serials are not.
+    ctx.reportStatus(() => {
+      const { setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart } = volume.report();
+      return { volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart };
+    });
 
     const registry = () => registryOf(ctx);
     const availability = new Availability({
@@ -61,7 +75,7 @@ export default definePlugin({
       now,
     });
     mountAvailability(ctx.router, availability, log);
-    mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, registry });
+    mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, volume, registry });
 
     const transfers = new Transfers({
       folders,
@@ -83,6 +97,7 @@ export default definePlugin({
       exec: (serial, command, accept) => transfers.run(serial, command, accept),
     });
     ctx.signal.addEventListener('abort', () => {
+      clearInterval(periodic);
       endpoint.close();
       transfers.abortAll();
     });
@@ -101,6 +116,7 @@ export default definePlugin({
 export { BackupErrors } from './errors.js';
 export type { BackupConfig };
 export type { LaptopSummary, SnapshotInfo } from './backup-service.js';
+export type { VolumeRemoval, VolumeReport } from './volume-pruner.js';
 export type { JournalEntry } from './journal-entries.js';
 
 /** The registry while it runs; null when it does not (the container throws then). */

@@ -2,7 +2,7 @@ import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { folderUsage } from './usage.js';
+import { folderShares, folderUsage } from './usage.js';
 
 describe('folderUsage', () => {
   let dir: string;
@@ -22,5 +22,27 @@ describe('folderUsage', () => {
 
   it('is 0 for a folder that does not exist', async () => {
     expect(await folderUsage(join(dir, 'none'))).toBe(0);
+  });
+});
+
+describe('folderShares', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'backup-shares-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('groups each file, once, by the top-level names that hold it', async () => {
+    for (const name of ['datastore-current', 'datastore-2026-06-01_12:00', 'datastore-2026-06-02_12:00']) await mkdir(join(dir, name, 'ab'), { recursive: true });
+    await writeFile(join(dir, 'datastore-2026-06-01_12:00', 'ab', 'old'), Buffer.alloc(100));
+    await writeFile(join(dir, 'datastore-current', 'ab', 'kept'), Buffer.alloc(30));
+    await link(join(dir, 'datastore-current', 'ab', 'kept'), join(dir, 'datastore-2026-06-01_12:00', 'ab', 'kept'));
+    await link(join(dir, 'datastore-current', 'ab', 'kept'), join(dir, 'datastore-2026-06-02_12:00', 'ab', 'kept'));
+    await link(join(dir, 'datastore-current', 'ab', 'kept'), join(dir, 'datastore-2026-06-02_12:00', 'ab', 'kept-twice'));
+    await writeFile(join(dir, 'datastore-2026-06-01_12:00', 'ab', 'old-too'), Buffer.alloc(5));
+    const shares = await folderShares(dir);
+    expect(shares).toHaveLength(2);
+    expect(shares).toContainEqual({ holders: ['datastore-2026-06-01_12:00'], bytes: 105 });
+    expect(shares).toContainEqual({ holders: ['datastore-2026-06-01_12:00', 'datastore-2026-06-02_12:00', 'datastore-current'], bytes: 30 });
   });
 });

@@ -30,3 +30,9 @@ export const systemProbe: SystemProbe = {
     };
   },
 };
+
+/** The size of the file system holding `path`, in bytes. */
+export async function volumeSize(path: string): Promise<number> {
+  const fs = await statfs(path);
+  return fs.blocks * fs.bsize;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LaptopSummary } from '../backup-service.js';
+import type { VolumeReport } from '../volume-pruner.js';
 import { formatStatus, staleLaptops } from './status.js';
 
 const DAY = 86_400_000;
@@ -23,5 +24,19 @@ describe('backup status', () => {
     expect(text).toContain('4 laptop(s), 3 with a backup; not backed up for 7 day(s) or more: 3');
     expect(text).toMatch(/SHC00000003\s+nick-SHC00000003\s+never\s+0\s+5\.0 MB/);
     expect(text).toMatch(/SHC00000004\s+\(not registered\)\s+2026-05-16 12:00 UTC \(30 days ago\)/);
+  });
+
+  it('shows the backup volume against its quota and the snapshots the quota removed last', () => {
+    const volume: VolumeReport = {
+      setting: '70%', checkedAt: '2026-06-15T11:00:00.000Z', quota: 700 * 1024 * 1024, used: 650 * 1024 * 1024, laptops: 4,
+      fairShare: 175 * 1024 * 1024, overQuota: false, removedSinceStart: 2,
+      lastRemoval: { at: '2026-06-15T11:00:00.000Z', removed: [{ serial: 'SHC00000002', snapshot: 'datastore-2026-05-01_12:00', round: 1 }] },
+    };
+    const text = formatStatus(laptops, staleLaptops(laptops, 7, now), 7, now, volume);
+    expect(text).toContain('backup volume: 650.0 MB held of a 700.0 MB quota (70% of the volume), 4 laptop(s), fair share 175.0 MB each; checked 2026-06-15 11:00 UTC');
+    expect(text).toContain('removed for the quota 2026-06-15 11:00 UTC: 1 snapshot(s)');
+    expect(text).toMatch(/SHC00000002\s+datastore-2026-05-01_12:00\s+\(round 1\)/);
+    expect(formatStatus(laptops, [], 7, now, { ...volume, overQuota: true })).toContain('still over the quota');
+    expect(formatStatus(laptops, [], 7, now, { ...volume, setting: null })).toContain('no quota');
   });
 });

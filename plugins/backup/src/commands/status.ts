@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LaptopSummary } from '../backup-service.js';
 import type { BackupConfig } from '../config.js';
+import type { VolumeReport } from '../volume-pruner.js';
 
 const DAY_MS = 86_400_000;
 
@@ -12,10 +13,30 @@ export function staleLaptops(laptops: readonly LaptopSummary[], days: number, no
   return laptops.filter((l) => now - last(l) >= days * DAY_MS).sort((a, b) => last(a) - last(b) || a.serial.localeCompare(b.serial));
 }
 
+/** The backup volume against its quota, and what the quota removed last. */
+export function formatVolume(volume: VolumeReport): string[] {
+  if (volume.setting === null) return ['backup volume: no quota (volume_quota = 0)'];
+  if (volume.checkedAt === null) return [`backup volume: quota ${volume.setting}, not checked yet`];
+  const share = volume.setting.endsWith('%') ? ` (${volume.setting} of the volume)` : '';
+  const lines = [
+    `backup volume: ${megabytes(volume.used)} held of a ${megabytes(volume.quota)} quota${share}, ${volume.laptops} laptop(s), fair share ${megabytes(volume.fairShare)} each; checked ${when(volume.checkedAt)}`,
+  ];
+  if (volume.overQuota) lines.push('still over the quota: every laptop over its fair share is down to its newest snapshot');
+  if (volume.lastRemoval) {
+    const { at, removed } = volume.lastRemoval;
+    lines.push(`removed for the quota ${when(at)}: ${removed.length} snapshot(s)`);
+    for (const r of removed) lines.push(`  ${r.serial}  ${r.snapshot}  (round ${r.round})`);
+  }
+  return lines;
+}
+
+const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
 /** The report for people. */
-export function formatStatus(laptops: readonly LaptopSummary[], stale: readonly LaptopSummary[], days: number, now: number): string {
+export function formatStatus(laptops: readonly LaptopSummary[], stale: readonly LaptopSummary[], days: number, now: number, volume?: VolumeReport): string {
   const backedUp = laptops.filter((l) => l.lastBackup !== null).length;
   const lines = [`${laptops.length} laptop(s), ${backedUp} with a backup; not backed up for ${days} day(s) or more: ${stale.length}`];
+  if (volume) lines.push(...formatVolume(volume));
   if (stale.length) {
     lines.push('');
     const rows = [['SERIAL', 'NICK', 'LAST BACKUP', 'SNAPSHOTS', 'USAGE']];
@@ -37,7 +58,8 @@ export const statusCommand: PluginCommand<BackupConfig> = {
   usage: `sugar-server backup status [--days N] [--json]
 
 Lists registered laptops (and laptops with backups) whose last completed backup
-is N days old or older, or that never backed up, oldest first.
+is N days old or older, or that never backed up, oldest first; and the backup
+volume against [backup] volume_quota, with the snapshots the quota removed last.
   --days N   look back N days (default [backup] stale_after)
   --json     print the laptops as JSON`,
   async run(args, ctx) {
@@ -51,9 +73,10 @@ is N days old or older, or that never backed up, oldest first.
     if (values.days !== undefined && !/^\d{1,4}$/.test(values.days)) throw ServerErrors.USAGE(`--days takes whole days, not "${values.days}"`);
     const days = values.days === undefined ? Math.round(ctx.config.stale_after / DAY_MS) : Number(values.days);
     const { laptops } = await ctx.adminJson<{ laptops: LaptopSummary[] }>('/backup/v1/laptops');
+    const volume = await ctx.adminJson<VolumeReport>('/backup/v1/volume');
     const now = Date.now();
     const stale = staleLaptops(laptops, days, now);
-    ctx.out(values.json ? JSON.stringify({ days, laptops: stale }, null, 2) : formatStatus(laptops, stale, days, now));
+    ctx.out(values.json ? JSON.stringify({ days, laptops: stale, volume }, null, 2) : formatStatus(laptops, stale, days, now, volume));
     return 0;
   },
 };
