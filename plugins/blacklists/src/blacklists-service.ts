@@ -4,7 +4,8 @@
  * the file reads back whole. A compile that fails (a broken source, a
  * damaged archive) leaves the index in use, and says why in the status.
  */
-import { mkdir, rename, rm, open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'sugar-server';
 import { ActiveCategories } from './active-categories.js';
@@ -21,6 +22,10 @@ import { isCandidate, type Candidate, type ResolvedSource, type SourceKeeper } f
 
 /** Runs one compile (in a worker in the daemon; in-thread in tests). */
 export type CompileRunner = (job: CompileJob, onProgress: (progress: CompileProgress) => void) => Promise<CompileOutcome>;
+
+/** Compiles write `compile-<random>.tmp` beside the index, then rename it into place. */
+const COMPILE_TEMP_PREFIX = 'compile-';
+const COMPILE_TEMP_SUFFIX = '.tmp';
 
 export interface ServiceDeps {
   readonly config: BlacklistsConfig;
@@ -69,7 +74,6 @@ export class BlacklistsService {
   private waiting = 0;
   private queuedRecompile: Promise<CompileOutcome | null> | null = null;
   private status: Omit<CompileStatus, 'queued'> = { state: 'idle', progress: null, startedAt: null, lastSuccess: null, lastError: null };
-  private tempCounter = 0;
 
   constructor(private readonly deps: ServiceDeps) {
     this.active = new ActiveCategories(deps.now);
@@ -90,6 +94,8 @@ export class BlacklistsService {
 
   /** Serve the index on disk at once; recompile in the background when the sources or policy changed since. */
   async start(): Promise<void> {
+    // A daemon killed mid-way leaves its temporary files; nothing else writes them (the data folder is locked).
+    await this.removeStaleTemporaries();
     try {
       this.use(await BlacklistIndex.load(indexFile(this.deps.dataDir)));
       this.deps.log.info({ domains: this.live!.domainCount, urls: this.live!.urlCount, compiledAt: this.live!.meta.compiledAt }, 'blacklists index loaded');
@@ -97,6 +103,15 @@ export class BlacklistsService {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.deps.log.error({ err }, 'the blacklists index on disk cannot be used; recompiling');
     }
     this.recompile({ ifChanged: true }).catch(() => {});
+  }
+
+  private async removeStaleTemporaries(): Promise<void> {
+    const dir = indexDir(this.deps.dataDir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.startsWith(COMPILE_TEMP_PREFIX) && name.endsWith(COMPILE_TEMP_SUFFIX)) await rm(join(dir, name), { force: true });
+    }
+    await this.deps.sources.tidy();
   }
 
   /**
@@ -188,7 +203,7 @@ export class BlacklistsService {
   private async compile(source: ResolvedSource): Promise<CompileOutcome> {
     const { log, dataDir } = this.deps;
     await mkdir(indexDir(dataDir), { recursive: true });
-    const output = join(indexDir(dataDir), `compile-${process.pid}-${++this.tempCounter}.tmp`);
+    const output = join(indexDir(dataDir), `${COMPILE_TEMP_PREFIX}${randomUUID()}${COMPILE_TEMP_SUFFIX}`);
     const job: CompileJob = {
       sourceRoot: source.root,
       source: source.info,

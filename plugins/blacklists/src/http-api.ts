@@ -4,8 +4,8 @@
  * (upload, recompile, categories, DNS exports) under `/blacklists/v1/`.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'koa';
@@ -17,8 +17,8 @@ import { categoriesReport } from './categories-report.js';
 import { exportDns, exportFormat } from './dns-export.js';
 import { BlacklistsErrors } from './errors.js';
 import { pickLanguage } from './messages.js';
-import { ALLOW_FILE, BLOCK_FILE, sourcesDir } from './paths.js';
-import type { SourceKeeper } from './source-keeper.js';
+import { ALLOW_FILE, BLOCK_FILE } from './paths.js';
+import type { Candidate, SourceKeeper } from './source-keeper.js';
 
 const MAX_CHECK_URL = 8192;
 /** A first compile of UT1's lists takes a few seconds. */
@@ -92,9 +92,15 @@ export function mountHttpApi(deps: HttpApiDeps): void {
 
   router.post('/blacklists/v1/lists', requireAdmin, async (c) => {
     if (deps.upstream) throw BlacklistsErrors.FOLLOWS_UPSTREAM(deps.upstream);
-    const incoming = join(sourcesDir(deps.dataDir), `incoming-${process.pid}-${Date.now()}.tar.gz`);
-    await saveBody(c, incoming, deps.uploadLimit);
-    const candidate = await deps.sources.uploaded(incoming).finally(() => rm(incoming, { force: true }));
+    const incoming = await deps.sources.receivingFile();
+    let candidate: Candidate;
+    try {
+      await saveBody(c, incoming.path, deps.uploadLimit);
+      candidate = await deps.sources.uploaded(incoming.path);
+    } finally {
+      await rm(incoming.path, { force: true });
+      incoming.release();
+    }
     await answerCompile(c, service.compileCandidate(candidate), service);
   });
 
@@ -166,11 +172,10 @@ function blockPage(c: Context, service: BlacklistsService): void {
   });
 }
 
-/** Stream the request body to `file`, refusing more than `limit` bytes. */
+/** Stream the request body to `file` (which the caller removes), refusing more than `limit` bytes. */
 async function saveBody(c: Context, file: string, limit: number): Promise<void> {
   const declared = Number(c.get('Content-Length'));
   if (declared > limit) throw ServerErrors.BODY_TOO_LARGE(limit);
-  await mkdir(dirname(file), { recursive: true });
   let received = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -178,14 +183,7 @@ async function saveBody(c: Context, file: string, limit: number): Promise<void> 
       done(received > limit ? ServerErrors.BODY_TOO_LARGE(limit) : null, chunk);
     },
   });
-  try {
-    await pipeline(c.req, limiter, createWriteStream(file));
-  } catch (err) {
-    await rm(file, { force: true });
-    throw err;
-  }
-  if (received === 0) {
-    await rm(file, { force: true });
-    throw BlacklistsErrors.BAD_ARCHIVE('the body is empty');
-  }
+  // `wx`: the file is this request's alone.
+  await pipeline(c.req, limiter, createWriteStream(file, { flags: 'wx' }));
+  if (received === 0) throw BlacklistsErrors.BAD_ARCHIVE('the body is empty');
 }

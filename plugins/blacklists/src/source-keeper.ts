@@ -8,7 +8,7 @@
  * becomes current only once it compiled (`commit`); a version that failed is
  * thrown away (`discard`) and the previous one stays.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { link, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from 'sugar-server';
@@ -87,6 +87,17 @@ export class SourceKeeper {
     return this.candidate({ root: dir, info: { kind: 'archive', path: dir, description: configured, archive: configured } }, (doc) => {
       doc.archive = { dir, archive: configured, at: new Date().toISOString(), bytes: info.size, stamp: stampNow };
     });
+  }
+
+  /**
+   * A file of its own to receive an upload into (a random name, created
+   * exclusively by the receiver), which tidying leaves alone until `release`.
+   */
+  async receivingFile(): Promise<{ readonly path: string; release(): void }> {
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, `incoming-${randomUUID()}.tar.gz`);
+    this.pending.add(path);
+    return { path, release: () => this.pending.delete(path) };
   }
 
   /** Unpack an uploaded archive (moved here from `file`) as a candidate. */
@@ -199,7 +210,7 @@ function kept(kind: SourceInfo['kind'], source: KeptSource, description: string)
 }
 
 function newId(): string {
-  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 }
 
 async function isDir(path: string): Promise<boolean> {
