@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADULT_EXPRESSION, generateLists, streamUrl, type GeneratedLists } from '../fixtures/blacklists/generate.js';
 import { blacklistsConfig, BlacklistsServer } from './blacklists/server.js';
+import { skipWithout } from '../harness/index.js';
 import { prepareSquidGuard, runSquidGuard, SQUIDGUARD_BIN } from './blacklists/squidguard.js';
 import { QUIRK_NAMES, SQUIDGUARD, SquidGuardModel, type ModelDecision, type Quirks } from './blacklists/squidguard-model.js';
 
