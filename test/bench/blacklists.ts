@@ -9,11 +9,11 @@
  * domain, load ≤ 1 s.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileInWorker, policyOf } from 'sugar-server-blacklists';
+import { BlacklistIndex, compileInWorker, Match, normaliseUrl, policyOf } from 'sugar-server-blacklists';
 import { ADULT_EXPRESSION, generateLists, streamUrl } from '../fixtures/blacklists/generate.js';
 import { DAEMON_MAIN, makeRoot } from '../harness/index.js';
 import { prepareSquidGuard, SQUIDGUARD_BIN } from '../integration/blacklists/squidguard.js';
@@ -77,6 +77,37 @@ function probe(indexFile: string, urlsFile: string): Promise<{ loadMs: number; r
   });
 }
 
+/**
+ * How long the pathological expression `.*a.*a.*b` takes on a URL of 4 KiB
+ * (cubic backtracking, without V8's linear-time fallback): the median of 5
+ * lookups through a compiled index, in milliseconds.
+ */
+async function timePathologicalExpression(dir: string): Promise<number> {
+  const root = join(dir, 'pathological');
+  await mkdir(join(root, 'adult'), { recursive: true });
+  await writeFile(join(root, 'adult', 'expressions'), '.*a.*a.*b\n');
+  const output = join(dir, 'pathological.idx');
+  await compileInWorker({
+    sourceRoot: root,
+    source: { kind: 'folder', path: root, description: root, archive: null },
+    policy: policyOf({ categories: ['adult'], deny: [], times: new Map() }),
+    allowFile: join(dir, 'none'),
+    blockFile: join(dir, 'none'),
+    output,
+    fingerprint: 'bench',
+  }, () => {});
+  const index = await BlacklistIndex.load(output);
+  const url = normaliseUrl(`http://x.example/${'a'.repeat(4096)}`)!;
+  const active = new Uint8Array(256).fill(1);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    index.match(url, active, new Match());
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
 export async function benchBlacklists(): Promise<string> {
   if (!SQUIDGUARD_BIN) throw new Error('the blacklists benchmark compares against squidGuard, which is not installed');
   const dir = await mkdtemp(join(tmpdir(), 'bench-blacklists-'));
@@ -99,6 +130,7 @@ export async function benchBlacklists(): Promise<string> {
     }, () => {});
     const compileMs = performance.now() - compileStarted;
     const loaded = await probe(indexFile, urlsFile);
+    const pathologicalMs = await timePathologicalExpression(dir);
 
     // squidGuard on the same lists; it dies on expressions regcomp refuses, so it gets the one valid expression.
     const sgDir = join(dir, 'squidguard');
@@ -139,7 +171,7 @@ export async function benchBlacklists(): Promise<string> {
       `[${domains.toLocaleString('en')} domains + ${loaded.urls.toLocaleString('en')} URL entries + ${compiled.meta.expressions.length} expression, ${compiled.meta.garbage.total} garbage lines reported; ` +
       `compile ${seconds(compileMs)} s (squidGuard -C ${seconds(sgBuildMs)} s); index ${loaded.fileBytes} bytes (${(loaded.fileBytes / domains).toFixed(2)} B/domain); ` +
       `load ${(loaded.loadMs / 1000).toFixed(3)} s; resident ${(loaded.residentBytes / domains).toFixed(2)} B/domain; ` +
-      `in-process ${Math.round(loaded.lookupsPerSecond)} lookups/s; helper: concurrency=${CONCURRENCY}, ${STREAM.toLocaleString('en')} lines, median of ${ROUNDS} rounds (ratio: median of per-round ratios), both on CPU ${SERVER_CPU}; ` +
+      `in-process ${Math.round(loaded.lookupsPerSecond)} lookups/s; .*a.*a.*b on a 4 KiB URL ${pathologicalMs.toFixed(1)} ms; helper: concurrency=${CONCURRENCY}, ${STREAM.toLocaleString('en')} lines, median of ${ROUNDS} rounds (ratio: median of per-round ratios), both on CPU ${SERVER_CPU}; ` +
       `goals ≥10× squidGuard, ≤16 B/domain, load ≤1 s]`
     );
   } finally {

@@ -51,6 +51,11 @@ export function enableLinearFallback(): void {
   fallbackEnabled = true;
 }
 
+/** Whether {@link enableLinearFallback} ran in this process. */
+export function linearFallbackEnabled(): boolean {
+  return fallbackEnabled;
+}
+
 interface Group {
   /** A `*`, `+` or `{n,}` somewhere inside. */
   unbounded: boolean;
