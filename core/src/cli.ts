@@ -13,6 +13,7 @@ import { getJson, readPid, readRunningUrl } from './control.js';
 import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
 import { writeDiagnostics } from './diagnostics.js';
+import { storeCommand } from './store-command.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
@@ -48,6 +49,8 @@ Commands:
                    switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
   check-config     check /etc/sugar-server/ and the installed plugins without starting
   init             create the config folders under --root (add --dev for a developer setup)
+  store check|dump|truncate
+                   look into the plugins' stores; recover a damaged journal
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
                    to send when asking for help
   <service> <command>
@@ -114,6 +117,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         return await init(rest);
       case 'diagnostics':
         return await diagnostics(rest);
+      case 'store': {
+        const { root, config, rest: storeArgs } = splitRootOptions(rest);
+        return await storeCommand(resolvePaths({ root, config }), storeArgs, (line) => console.log(line));
+      }
       default: {
         const { root, config, rest: pluginArgs } = splitRootOptions(rest);
         const code = await runPluginCommand(resolvePaths({ root, config }), command, pluginArgs);

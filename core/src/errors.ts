@@ -75,6 +75,10 @@ export const ServerErrors = {
     `data folder ${dir} is in use by another sugar-server (pid ${pid}); stop it first or start this one with another --root`),
   STORE_CORRUPT: errorType('SERVER_ERR_STORE_CORRUPT', 500, (file: string, why: string) =>
     `store ${file} cannot be read (${why}); it was left untouched, restore it from a backup or move it away`),
+  STORE_JOURNAL_CORRUPT: errorType('SERVER_ERR_STORE_JOURNAL_CORRUPT', 500, (file: string, offset: number, why: string) =>
+    `store journal ${file} is damaged at byte ${offset} (${why}) and good records follow; nothing was changed. ` +
+    `To keep every record before it, run: sugar-server store truncate ${file} --at ${offset} ` +
+    '(the damaged journal is kept beside it), or restore the store folder from a backup'),
   LISTEN: errorType('SERVER_ERR_LISTEN', 500, (what: string, where: string, why: string) => `${what} cannot listen on ${where}: ${why}`),
   NOT_FOUND: errorType('SERVER_ERR_NOT_FOUND', 404, (what: string) => `${what} not found`),
   UNAUTHORIZED: errorType('SERVER_ERR_UNAUTHORIZED', 401, () => 'this needs the admin token (Authorization: Bearer …)'),

@@ -1,62 +1,35 @@
 /**
- * Each plugin's document, kept with lowdb. A write is acknowledged only once it is
- * on disk:
- *  - atomic: temp file, fsync, rename over the old file, fsync the folder;
- *  - grouped: writers that arrive while a flush runs share the next flush, and each
- *    caller's promise settles with the flush that holds its change;
+ * Each plugin's document, held in memory by lowdb and kept on disk as a
+ * snapshot plus a journal of changes, so that a write costs what it changed,
+ * never the size of the document. A write is acknowledged only once it is on
+ * disk:
+ *  - journaled: `update(change)` records what the change set or deleted (see
+ *    storage/change-log.ts) and appends it as one checksummed record;
+ *  - grouped: writers that arrive while a flush runs share the next flush (one
+ *    write, one fdatasync), and each caller's promise settles with the flush
+ *    that holds its change;
+ *  - compacted: when the journal outgrows a share of the snapshot, the store
+ *    starts a new journal and a worker folds the closed ones into a new
+ *    snapshot (atomic rename), while writers go on appending;
  *  - single writer: one daemon per data folder (see DataDirLock).
+ * At open the document is the snapshot plus every journal record after it; a
+ * torn last record (never acknowledged) is cut off, damage in the middle stops
+ * the open with the file and offset.
  */
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { ServerErrors, withCause } from './errors.js';
+import { recordChanges } from './storage/change-log.js';
+import { compactInWorker, type Compactor } from './storage/compact.js';
+import { syncDir } from './storage/durable.js';
+import { journalFile, listJournals, removeTemps, snapshotFile } from './storage/files.js';
+import { encodeRecord, JOURNAL_MAGIC } from './storage/journal.js';
+import { replayJournals } from './storage/replay.js';
+import { readSnapshot, writeSnapshot } from './storage/snapshot.js';
 
-/** A JSON file written durably (see the module comment). */
-export class DurableJsonFile<T> implements Adapter<T> {
-  private readonly tmp: string;
-
-  constructor(readonly file: string) {
-    this.tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  }
-
-  async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw withCause(ServerErrors.STORE_CORRUPT(this.file, (err as Error).message), err);
-    }
-  }
-
-  /** Serialises synchronously, before the first await, so the snapshot is the state at call time. */
-  write(data: T): Promise<void> {
-    return this.writeText(JSON.stringify(data));
-  }
-
-  private async writeText(text: string): Promise<void> {
-    const handle = await open(this.tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(this.tmp, this.file);
-    // The rename is durable only once the folder entry is on disk too.
-    const folder = await open(dirname(this.file), 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
-  }
-}
+export { syncDir } from './storage/durable.js';
 
 /** A plugin's document: read `data`, change it with `update`, await the disk. */
 export interface Store<T> {
@@ -66,6 +39,21 @@ export interface Store<T> {
   update(change: (data: T) => void): Promise<void>;
   /** Resolves once everything changed so far is on disk. */
   flush(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** How closed journals are folded into a snapshot (a worker thread by default). */
+  readonly compactor?: Compactor;
+  /** Compact once the journal is over this many bytes and over `compactRatio` of the snapshot. */
+  readonly compactMinBytes?: number;
+  readonly compactRatio?: number;
+}
+
+/** What opening found, for the log. */
+export interface OpenReport {
+  readonly migratedFrom: string | null;
+  readonly records: number;
+  readonly tornBytes: number;
 }
 
 interface Deferred {
@@ -84,57 +72,240 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
+/** The store's folder for the document once kept whole in `file` (`stores/x.json` -> `stores/x/`). */
+export function storeDir(file: string): string {
+  return join(dirname(file), basename(file, '.json'));
+}
+
+/**
+ * lowdb's reading side: the document is the snapshot plus the journals after
+ * it, with a store in the single-file format of earlier versions migrated on
+ * the way. Writes do not go through `write` (that would rewrite the whole
+ * document); it is kept for lowdb's contract and writes a fresh snapshot.
+ */
+class JournaledAdapter<T> implements Adapter<T> {
+  report: OpenReport = { migratedFrom: null, records: 0, tornBytes: 0 };
+  /** Set by read: the journal to append to, its good length, and the bytes of snapshot and journals. */
+  journal = 1;
+  journalEnd = 0;
+  snapshotBytes = 0;
+  journalBytes = 0;
+
+  constructor(private readonly dir: string, private readonly legacyFile: string, private readonly defaults: T) {}
+
+  async read(): Promise<T> {
+    const snapshot = await readSnapshot<T>(snapshotFile(this.dir));
+    let data: T;
+    let first: number;
+    let migratedFrom: string | null = null;
+    if (snapshot) {
+      ({ data, journal: first } = snapshot);
+      this.snapshotBytes = snapshot.bytes;
+      // A migration that stopped after its snapshot was written: the old file is stale.
+      if (existsSync(this.legacyFile)) await this.dropLegacy();
+    } else {
+      const legacy = await readLegacy<T>(this.legacyFile);
+      data = legacy ?? structuredClone(this.defaults);
+      first = 1;
+      this.snapshotBytes = await writeSnapshot(snapshotFile(this.dir), data, first);
+      if (legacy !== null) {
+        migratedFrom = this.legacyFile;
+        await this.dropLegacy();
+      }
+    }
+
+    const journals = (await listJournals(this.dir));
+    for (const n of journals.filter((j) => j < first)) await unlink(journalFile(this.dir, n));
+    const live = journals.filter((j) => j >= first);
+    live.forEach((n, i) => {
+      if (n !== first + i) throw ServerErrors.STORE_CORRUPT(journalFile(this.dir, first + i), 'this journal is missing, and later ones exist');
+    });
+    const last = live.length ? live[live.length - 1]! : first;
+    const replayed = live.length ? await replayJournals(data as object, this.dir, first, last, true) : { records: 0, bytes: 0, lastEnd: 0, tornBytes: 0 };
+    this.journal = last;
+    this.journalEnd = replayed.lastEnd;
+    this.journalBytes = replayed.bytes;
+    this.report = { migratedFrom, records: replayed.records, tornBytes: replayed.tornBytes };
+    return data;
+  }
+
+  async write(data: T): Promise<void> {
+    this.snapshotBytes = await writeSnapshot(snapshotFile(this.dir), data, this.journal + 1);
+  }
+
+  private async dropLegacy(): Promise<void> {
+    await unlink(this.legacyFile);
+    await syncDir(dirname(this.legacyFile));
+  }
+}
+
+async function readLegacy<T>(file: string): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw withCause(ServerErrors.STORE_CORRUPT(file, (err as Error).message), err);
+  }
+}
+
 export class JsonStore<T> implements Store<T> {
-  private readonly low: Low<T>;
+  /** Records waiting for the next flush. */
+  private pending: Buffer[] = [];
   private inflight: Promise<void> | null = null;
   /** The flush that changes made now will ride on. */
   private next: Deferred | null = null;
+  private compaction: Promise<void> | null = null;
+  private closed = false;
 
-  private constructor(low: Low<T>) {
-    this.low = low;
-  }
+  private constructor(
+    private readonly low: Low<T>,
+    private readonly adapter: JournaledAdapter<T>,
+    private readonly dir: string,
+    private handle: FileHandle,
+    private readonly options: Required<StoreOptions>,
+  ) {}
 
-  /** Open (creating if absent) the document at `file`, starting from `defaults`. */
-  static async open<T>(file: string, defaults: T): Promise<JsonStore<T>> {
-    await mkdir(dirname(file), { recursive: true });
-    await removeStaleTemps(file);
-    const low = new Low<T>(new DurableJsonFile<T>(file), structuredClone(defaults));
+  /**
+   * Open (creating if absent) the store for `file`: its folder `stores/<name>/`
+   * beside it. A document still kept whole in `file` (the format before
+   * journals) is migrated into the folder.
+   */
+  static async open<T>(file: string, defaults: T, options: StoreOptions = {}): Promise<JsonStore<T>> {
+    const dir = storeDir(file);
+    await mkdir(dir, { recursive: true });
+    await removeTemps(dir);
+    await removeTemps(dirname(file), `.${basename(file)}.`);
+    const adapter = new JournaledAdapter<T>(dir, file, defaults);
+    const low = new Low<T>(adapter, structuredClone(defaults));
     await low.read();
-    return new JsonStore(low);
+    const handle = await openJournal(dir, adapter.journal, adapter.journalEnd);
+    return new JsonStore(low, adapter, dir, handle, {
+      compactor: options.compactor ?? compactInWorker,
+      compactMinBytes: options.compactMinBytes ?? 1024 * 1024,
+      compactRatio: options.compactRatio ?? 0.5,
+    });
   }
 
   get data(): T {
     return this.low.data;
   }
 
+  /** What opening found: a migration, records replayed, a torn tail cut off. */
+  get opened(): OpenReport {
+    return this.adapter.report;
+  }
+
   update(change: (data: T) => void): Promise<void> {
-    change(this.low.data);
+    if (this.closed) return Promise.reject(ServerErrors.STORE_CORRUPT(this.dir, 'the store is closed'));
+    const { payload, error } = recordChanges(this.low.data as object, change as (view: object) => void);
+    // What the change did before it threw is in memory, so it goes to disk too.
+    if (payload) this.pending.push(encodeRecord(payload));
+    if (error !== undefined) return Promise.reject(error);
     return this.flush();
   }
 
   flush(): Promise<void> {
+    if (!this.pending.length && !this.next) return this.inflight ? this.inflight.catch(() => {}) : Promise.resolve();
     const next = (this.next ??= deferred());
     if (!this.inflight) this.startFlush();
     return next.promise;
   }
 
+  /** Flush, let a running compaction finish, and close the journal. */
+  async close(): Promise<void> {
+    await this.flush().catch(() => {});
+    await this.compaction;
+    this.closed = true;
+    await this.handle.close();
+  }
+
   private startFlush(): void {
     const waiting = this.next!;
     this.next = null;
-    this.inflight = this.low
-      .write()
+    const batch = this.pending;
+    this.pending = [];
+    this.inflight = this.append(batch)
       .then(waiting.resolve, waiting.reject)
       .finally(() => {
         this.inflight = null;
         if (this.next) this.startFlush();
       });
   }
+
+  private async append(batch: Buffer[]): Promise<void> {
+    if (batch.length === 0) return;
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+    const end = (await this.handle.stat()).size;
+    try {
+      await this.handle.writeFile(bytes);
+      await this.handle.datasync();
+    } catch (err) {
+      // Cut what reached the file, and keep the records for the next flush:
+      // memory already holds them, so the disk must get them in this order.
+      await this.handle.truncate(end).catch(() => {});
+      this.pending = [...batch, ...this.pending];
+      throw err;
+    }
+    this.adapter.journalBytes += bytes.length;
+    if (!this.compaction && this.adapter.journalBytes > Math.max(this.options.compactMinBytes, this.adapter.snapshotBytes * this.options.compactRatio)) {
+      await this.startCompaction();
+    }
+  }
+
+  /** Called between flushes: close this journal, start the next, fold the closed ones in beside the writers. */
+  private async startCompaction(): Promise<void> {
+    const upTo = this.adapter.journal;
+    const nextHandle = await openJournal(this.dir, upTo + 1, 0);
+    await this.handle.close();
+    this.handle = nextHandle;
+    this.adapter.journal = upTo + 1;
+    const carried = this.adapter.journalBytes;
+    this.adapter.journalBytes = 0;
+    this.compaction = this.options
+      .compactor({ dir: this.dir, upTo })
+      .then(async (snapshotBytes) => {
+        this.adapter.snapshotBytes = snapshotBytes;
+        for (const n of await listJournals(this.dir)) if (n <= upTo) await unlink(journalFile(this.dir, n));
+        await syncDir(this.dir);
+      })
+      .catch(() => {
+        // The closed journals stay and are replayed at the next open; try again later.
+        this.adapter.journalBytes += carried;
+      })
+      .finally(() => {
+        this.compaction = null;
+      });
+  }
 }
 
-/** Temp files left by a crash mid-write are never the live document: drop them. */
-async function removeStaleTemps(file: string): Promise<void> {
-  const prefix = `.${basename(file)}.`;
-  for (const name of await readdir(dirname(file))) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(dirname(file), name)).catch(() => {});
+/** Open journal `n` for appending, creating it (with its magic, durably) or cutting a torn tail at `end`. */
+async function openJournal(dir: string, n: number, end: number): Promise<FileHandle> {
+  const file = journalFile(dir, n);
+  const size = await stat(file).then((s) => s.size, () => -1);
+  if (size < JOURNAL_MAGIC.length) {
+    const created = await open(file, 'w', 0o600);
+    try {
+      await created.write(JOURNAL_MAGIC);
+      await created.sync();
+    } finally {
+      await created.close();
+    }
+    await syncDir(dir);
+  } else if (size > end) {
+    const torn = await open(file, 'r+');
+    try {
+      await torn.truncate(end);
+      await torn.sync();
+    } finally {
+      await torn.close();
+    }
   }
+  // O_APPEND: every write lands at the end, whatever else moved the offset.
+  return open(file, 'a', 0o600);
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { RegisteredLaptop } from 'sugar-server-registry';
 import { callXmlRpc, Laptop, swarm } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DaemonProcess, runCommand } from '../harness/index.js';
+import { DaemonProcess, runCommand, storedDocument } from '../harness/index.js';
 
 const CONFIG = '[plugins]\nregistry = on\n[registry]\nport = 0\naddress = 127.0.0.1\n';
 const SUGAR_REGISTER = fileURLToPath(new URL('./registry/sugar_register.py', import.meta.url));
@@ -411,8 +411,7 @@ describe('registry: a whole school at once', () => {
 
       registry.daemon.child.kill('SIGKILL');
       await registry.daemon.waitForExit();
-      const text = await readFile(join(registry.daemon.root, 'var/lib/sugar-server/stores/registry.json'), 'utf8');
-      const stored = (JSON.parse(text) as { laptops: Record<string, RegisteredLaptop> }).laptops;
+      const stored = (await storedDocument<{ laptops: Record<string, RegisteredLaptop> }>(registry.daemon.root, 'registry')).laptops;
       const missing = laptops.filter((l) => stored[l.serial]?.uuid !== l.identity.uuid).map((l) => l.serial);
       expect(missing).toEqual([]);
       expect(Object.keys(stored)).toHaveLength(1000);

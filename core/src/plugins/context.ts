@@ -82,7 +82,12 @@ export class PluginRuntime {
       requireAdmin: deps.requireAdmin,
       openStore: <T>(defaults: T): Promise<Store<T>> => {
         this.assertOpen();
-        this.store ??= JsonStore.open<unknown>(storeFile, defaults);
+        this.store ??= JsonStore.open<unknown>(storeFile, defaults).then((store) => {
+          const { migratedFrom, tornBytes } = store.opened;
+          if (migratedFrom) log.info({ from: migratedFrom }, 'store moved to the journaled format');
+          if (tornBytes) log.warn({ tornBytes }, 'store journal ended in a torn record (a write never acknowledged); cut off');
+          return store;
+        });
         return this.store as Promise<Store<T>>;
       },
       listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
@@ -148,7 +153,7 @@ export class PluginRuntime {
     if (!this.released) this.deps.http.mount(this.ctx.service, this.ctx.router);
   }
 
-  /** Abort, unmount, close ports, withdraw services, flush the store, dispose the container. */
+  /** Abort, unmount, close ports, withdraw services, flush and close the store, dispose the container. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -158,7 +163,7 @@ export class PluginRuntime {
     this.deps.feeds.withdraw(this.ctx.service);
     for (const mirror of this.mirrors) mirror.stop();
     await Promise.allSettled(this.ports.map(({ port }) => port.close(this.deps.drainMs)));
-    if (this.store) await (await this.store.catch(() => undefined))?.flush().catch(() => {});
+    if (this.store) await (await this.store.catch(() => undefined))?.close().catch(() => {});
     await this.child.dispose();
   }
 

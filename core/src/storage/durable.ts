@@ -1,0 +1,29 @@
+/** Writing files so that a crash leaves the old or the new content, never a mix. */
+import { randomBytes } from 'node:crypto';
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** fsync a folder: a create, rename or unlink in it is durable only once its entry is on disk. */
+export async function syncDir(dir: string): Promise<void> {
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
+
+/** Write `parts` to `file` atomically: a temp file beside it, fsync, rename over, fsync the folder. */
+export async function writeFileAtomically(file: string, parts: readonly (string | Uint8Array)[], mode = 0o600): Promise<void> {
+  // Unique, so two writers of one file (a compaction, a migration) never share a temp file.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'w', mode);
+  try {
+    for (const part of parts) await handle.writeFile(part);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await syncDir(dirname(file));
+}

@@ -1,0 +1,43 @@
+/**
+ * A store's snapshot: one header line, then the document as JSON. The header
+ * names the first journal that still applies on top of it, so a crash between
+ * writing a snapshot and deleting the journals it absorbed is harmless.
+ */
+import { readFile } from 'node:fs/promises';
+import { ServerErrors, withCause } from '../errors.js';
+import { writeFileAtomically } from './durable.js';
+
+const FORMAT = 'sugar-server-store/1';
+
+export interface Snapshot<T> {
+  readonly data: T;
+  /** The first journal number to replay on top of `data`. */
+  readonly journal: number;
+  readonly bytes: number;
+}
+
+export async function readSnapshot<T>(file: string): Promise<Snapshot<T> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const newline = text.indexOf('\n');
+  try {
+    const header = JSON.parse(text.slice(0, newline)) as { format?: string; journal?: number };
+    if (header.format !== FORMAT || !Number.isSafeInteger(header.journal)) throw new Error(`unknown header ${text.slice(0, Math.min(newline, 80))}`);
+    return { data: JSON.parse(text.slice(newline + 1)) as T, journal: header.journal!, bytes: text.length };
+  } catch (err) {
+    throw withCause(ServerErrors.STORE_CORRUPT(file, (err as Error).message), err);
+  }
+}
+
+/** Write a snapshot durably; returns its size. */
+export async function writeSnapshot(file: string, data: unknown, journal: number): Promise<number> {
+  const header = `${JSON.stringify({ format: FORMAT, journal })}\n`;
+  const body = JSON.stringify(data);
+  await writeFileAtomically(file, [header, body]);
+  return header.length + body.length;
+}
