@@ -85,6 +85,7 @@ export default definePlugin({
       rsyncPath: config.rsync_path,
       rsyncHome,
       ioTimeoutSeconds: Math.max(1, Math.round(config.io_timeout / 1000)),
+      keepAccessTimes: process.getuid?.() === 0,
     });
     const hostKeys = await loadHostKeys(ctx.etcDir, log);
     const endpoint = new SshEndpoint({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { splitCommand } from './command-words.js';
 import { parseRsyncCommand } from './rsync-request.js';
 
-const limits = { ioTimeoutSeconds: 600 };
+const limits = { ioTimeoutSeconds: 600, keepAccessTimes: false };
 const parse = (command: string) => parseRsyncCommand(splitCommand(command), limits);
 const GUARDS = ['--munge-links', '--no-super'];
 
@@ -70,6 +70,13 @@ describe('parseRsyncCommand', () => {
     expect(request.mode).toBe('send');
     expect(request.options).toEqual(['-ltrze.iLsfxCIvu', ...GUARDS, '--timeout=160']);
     expect(request.paths).toEqual(['datastore-latest/']);
+  });
+
+  it('reads files without touching their access times when the server may (root)', () => {
+    const quiet = (command: string) => parseRsyncCommand(splitCommand(command), { ...limits, keepAccessTimes: true }).options;
+    expect(quiet('rsync --server --sender -ltre.iLsfxCIvu . datastore-latest/')).toContain('--open-noatime');
+    expect(quiet('rsync --server -ltre.iLsfxCIvu . datastore-current')).toContain('--open-noatime');
+    expect(parse('rsync --server -ltre.iLsfxCIvu . datastore-current').options).not.toContain('--open-noatime');
   });
 
   it('holds the I/O timeout to the server\'s: none or a longer one from the client becomes io_timeout', () => {

@@ -27,6 +27,13 @@ export interface RsyncRequest {
 export interface RequestLimits {
   /** The server's I/O timeout; a client asking for none or a longer one gets this. */
   readonly ioTimeoutSeconds: number;
+  /**
+   * Open files with O_NOATIME (`--open-noatime`): a restore, and an upload
+   * reading the old copy of a changed file, then leave the access time of a
+   * file every snapshot shares. Only for a server's rsync that may open any
+   * file so (root): for another user, the open fails on a file it does not own.
+   */
+  readonly keepAccessTimes: boolean;
 }
 
 /**
@@ -254,7 +261,7 @@ export function parseRsyncCommand(words: readonly string[], limits: RequestLimit
     throw BackupErrors.COMMAND_REFUSED(`a restore names 1 to ${MAX_SEND_PATHS} sources, not ${paths.length}`);
   }
   const seconds = timeout > 0 && timeout <= limits.ioTimeoutSeconds ? timeout : limits.ioTimeoutSeconds;
-  options.push(...GUARDS, ...(mode === 'receive' ? RECEIVE_GUARDS : []), `--timeout=${seconds}`);
+  options.push(...GUARDS, ...(mode === 'receive' ? RECEIVE_GUARDS : []), ...(limits.keepAccessTimes ? ['--open-noatime'] : []), `--timeout=${seconds}`);
   return { mode, options, paths, dropped };
 }
 

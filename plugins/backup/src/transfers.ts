@@ -26,6 +26,8 @@ export interface TransferDeps {
   /** An empty folder for rsync's HOME. */
   readonly rsyncHome: string;
   readonly ioTimeoutSeconds: number;
+  /** Whether rsync reads files without touching their access times (see RequestLimits). */
+  readonly keepAccessTimes: boolean;
 }
 
 /** A checked transfer, ready to run. */
@@ -73,7 +75,7 @@ export class Transfers {
 
   /** Check the command and get the laptop's folder ready; throws a `BACKUP_ERR_*` refusal. */
   private async plan(serial: string, command: string): Promise<Plan> {
-    const request = parseRsyncCommand(splitCommand(command), { ioTimeoutSeconds: this.deps.ioTimeoutSeconds });
+    const request = parseRsyncCommand(splitCommand(command), { ioTimeoutSeconds: this.deps.ioTimeoutSeconds, keepAccessTimes: this.deps.keepAccessTimes });
     const target = mapPaths(request, serial);
     if (target.kind === 'upload') {
       const refusal = await this.deps.availability.uploadRefusal(serial);

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupServer } from './backup-server.js';
 import { runTool } from './run-tool.js';
 import { rsyncAs } from './ssh-as-laptop.js';
-import { treeChanges, treeState } from './tree-state.js';
+import { ageAccessTimes, treeChanges, treeState } from './tree-state.js';
 
 const DAY_S = 86_400;
 
@@ -118,6 +118,7 @@ describe('a laptop sending its changed Journal', () => {
     ['--devices', ['-rlt', '--devices'], 'refused'],
   ] as const)('with %s leaves the earlier snapshot as it was', async (_what, options, outcome) => {
     const { laptop, dir, snapshot } = await backedUpLaptop();
+    await ageAccessTimes(snapshot, await treeState(snapshot));
     const before = await treeState(snapshot);
     const run = await rsyncAs(laptop, { sshPort: server.sshPort }, [...options, `${changed}/`, '{}:datastore-current']);
     expect(treeChanges(before, await treeState(snapshot))).toEqual([]);
@@ -141,6 +142,16 @@ describe('a laptop sending its changed Journal', () => {
       expect((await lstat(join(dir, 'datastore-current', file), { bigint: true })).mtimeNs).toBe(sent);
       expect((await lstat(join(dir, second.latest!, file), { bigint: true })).mtimeNs).toBe(sent);
     }
+  });
+});
+
+describe('a restore', () => {
+  it('reads the snapshot without touching it, access times included', async () => {
+    const { laptop, snapshot } = await backedUpLaptop();
+    await ageAccessTimes(snapshot, await treeState(snapshot));
+    const before = await treeState(snapshot);
+    expect(await laptop.restore('127.0.0.1', { sshPort: server.sshPort, into: join(work, `restored-${laptop.serial}`) })).toMatchObject({ verified: true });
+    expect(treeChanges(before, await treeState(snapshot))).toEqual([]);
   });
 });
 
