@@ -71,6 +71,17 @@ describe.skipIf(skipWithout(SQUID !== null))('squid with the blacklists helper',
     expect(ipHit.location).toContain('category=local');
   });
 
+  it('redirects a listed path reached through dot segments, escaped or not, and never fetches it', async () => {
+    const entry = lists.url('adult', 5);
+    const [host, path] = [entry.slice(0, entry.indexOf('/')), entry.slice(entry.indexOf('/'))];
+    for (const dots of ['..', '%2e%2E']) {
+      const answer = await squid.get(`http://${host}:${originPort}/elsewhere/${dots}${path}/dots`);
+      expect(answer.status, dots).toBe(302);
+      expect(answer.location).toContain('category=adult');
+    }
+    expect(originHits.some((hit) => hit.includes('/dots'))).toBe(false);
+  });
+
   it('lets squid refuse deny categories itself through the external ACL, deny_info naming the category', async () => {
     const answer = await squid.get(`http://${lists.domain('malware', 2)}:${originPort}/`);
     expect(answer.status).toBe(302);

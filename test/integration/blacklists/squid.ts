@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -144,7 +144,17 @@ async function shareWithSquid(dir: string, root: string): Promise<void> {
   if (proxy) await chown(dir, Number(proxy[1]), Number(proxy[2]));
   await chmod(dir, 0o777);
   await chmod(dirname(dir), 0o755);
+  await letOthersTraverse(dirname(dirname(dir)));
   for (const path of [root, join(root, 'etc'), join(root, 'etc/sugar-server'), join(root, 'var'), join(root, 'var/lib'), join(root, 'var/lib/sugar-server'), join(root, 'var/lib/sugar-server/blacklists'), join(root, 'var/lib/sugar-server/blacklists/index')]) {
     await chmod(path, 0o755).catch(() => {});
+  }
+}
+
+/** Add the search (x) bit for others to `dir` and its parents where it is missing, e.g. on the test run's private temporary folder. */
+async function letOthersTraverse(dir: string): Promise<void> {
+  for (let path = dir; ; path = dirname(path)) {
+    const mode = (await stat(path)).mode & 0o7777;
+    if ((mode & 0o001) === 0) await chmod(path, mode | 0o001);
+    if (dirname(path) === path) return;
   }
 }
