@@ -85,6 +85,20 @@ describe('a broken configuration stops check-config and start with file:line', (
     expect(ok.code).toBe(0);
   });
 
+  it('takes the shipped services\' month-long durations (intervals, warnings, retention) and refuses a month-long I/O timeout', async () => {
+    const services = '[plugins]\nregistry = on\nleases = on\nactivities = on\nbackup = on\nblacklists = on\n[registry]\nport = 0\n[leases]\nport = 0\n[backup]\nssh_port = 0\n';
+    const months = '[leases]\nexpiry_warning = 30d\nupstream_interval = 30d\n[activities]\nupstream_interval = 30d\n[blacklists]\nupstream_interval = 30d\n[backup]\nkeep_all = 90d\nstale_after = 30d\n';
+    const ok = await rootWith(services, { '50-months.conf': months });
+    const check = await cli(ok.root, 'check-config');
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+
+    const bad = await rootWith(services, { '50-io.conf': '[backup]\nio_timeout = 30d\n' });
+    const refused = await cli(bad.root, 'check-config');
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain(`${join(bad.root, 'etc/sugar-server/conf.d/50-io.conf')}:2: [backup] io_timeout: must be at most 24d, got "30d"`);
+  });
+
   it('refuses __proto__, constructor and prototype as keys, in plugin, core and [plugins] sections', async () => {
     const { root, dropIn } = await rootWith('[plugins]\necho = on\n', {
       '50-local.conf': '[echo]\n__proto__ = x\nconstructor = y\n[plugins]\n__proto__ = off\n',

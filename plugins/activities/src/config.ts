@@ -1,6 +1,8 @@
 /** The `[activities]` section. */
 import { option, type ConfigOf } from 'sugar-server';
 
+const DAY_MS = 86_400_000;
+
 const MiB = 1024 * 1024;
 
 /** The options of `[activities]`, with their defaults. */
@@ -24,7 +26,7 @@ export const activitiesOptions = {
   /** The Mothership's activities feed, e.g. `http://mothership/feeds/v1/activities/`. */
   upstream: option.url().optional(),
   /** How often to look for new bundles there. */
-  upstream_interval: option.duration(3_600_000),
+  upstream_interval: option.duration(3_600_000, { max: 365 * DAY_MS }),
 };
 
 /** The checked `[activities]` section. */

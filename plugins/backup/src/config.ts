@@ -66,13 +66,13 @@ export const backupOptions = {
   /** How often the volume quota is checked, besides after each snapshot. */
   volume_check: option.duration(60 * 60_000),
   /** Retention: every snapshot younger than this is kept... */
-  keep_all: option.duration(7 * DAY_MS),
+  keep_all: option.duration(7 * DAY_MS, { max: 3650 * DAY_MS }),
   /** ...then the newest of each of this many weeks... */
   keep_weekly: option.integer({ min: 0, max: 1000 }, 8),
   /** ...then the newest of each of this many months. */
   keep_monthly: option.integer({ min: 0, max: 1000 }, 12),
   /** `sugar-server backup status` lists laptops not backed up for this long. */
-  stale_after: option.duration(7 * DAY_MS),
+  stale_after: option.duration(7 * DAY_MS, { max: 3650 * DAY_MS }),
 };
 
 /** The checked `[backup]` section. */

@@ -2,6 +2,8 @@
 import { makeOption, option, type ConfigOf } from 'sugar-server';
 import { parseTimes, type TimeWindow } from './time-windows.js';
 
+const DAY_MS = 86_400_000;
+
 /** The choices of `when_unavailable`. */
 export const WHEN_UNAVAILABLE = ['block', 'allow'] as const;
 export type WhenUnavailable = (typeof WHEN_UNAVAILABLE)[number];
@@ -23,7 +25,7 @@ export const blacklistsOptions = {
   /** The Mothership's blacklists feed, e.g. `http://mothership/feeds/v1/blacklists/`. */
   upstream: option.url().optional(),
   /** How often to look for new lists upstream. */
-  upstream_interval: option.duration(6 * 3_600_000),
+  upstream_interval: option.duration(6 * 3_600_000, { max: 365 * DAY_MS }),
   /** Largest `.tar.gz` the admin API accepts. */
   upload_limit: option.size(256 * 1024 * 1024),
   /**

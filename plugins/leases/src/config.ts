@@ -16,11 +16,11 @@ export const leasesOptions = {
   /** A private key for signing new leases (PEM or DER), for deployments that hold their own. */
   signing_key: option.path().optional(),
   /** How far ahead the report warns of expiring leases. */
-  expiry_warning: option.duration(30 * DAY_MS),
+  expiry_warning: option.duration(30 * DAY_MS, { max: 365 * DAY_MS }),
   /** The Mothership's leases feed, e.g. `http://mothership/feeds/v1/leases/`. */
   upstream: option.url().optional(),
   /** How often to look for a new bundle upstream. */
-  upstream_interval: option.duration(3_600_000),
+  upstream_interval: option.duration(3_600_000, { max: 365 * DAY_MS }),
   /** Largest bundle the admin API accepts. */
   upload_limit: option.size(64 * 1024 * 1024),
 };
