@@ -76,6 +76,11 @@ export class BackupService {
     return this.record(serial).usage;
   }
 
+  /** Every laptop's usage as last measured, added up. */
+  totalUsage(): number {
+    return Object.values(this.deps.store.data.laptops).reduce((sum, record) => sum + record.usage, 0);
+  }
+
   /** The laptop sent its completion file: snapshot, prune and measure, after any earlier work for it. Never rejects. */
   completed(serial: string): Promise<void> {
     return this.enqueue(serial, () => this.snapshot(serial));

@@ -50,8 +50,8 @@ export default definePlugin({
       onSnapshot: () => afterSnapshot(),
     });
     await service.recoverAll();
-    const volume = new VolumePruner({ service, folders, quota: config.volume_quota, volumeSize, log, now });
-    afterSnapshot = () => void volume.check();
+    const volume = new VolumePruner({ service, folders, quota: config.volume_quota, recordedUsage: () => service.totalUsage(), volumeSize, log, now });
+    afterSnapshot = () => void volume.afterSnapshot();
     void volume.check();
     const periodic = setInterval(() => void volume.check(), config.volume_check);
     periodic.unref();

@@ -40,8 +40,10 @@ describe('VolumePruner', () => {
 
   /** Times the volume's size was read: once a check. */
   let sized = 0;
+  /** What the laptops' records add up to. */
+  let recorded = 0;
   const pruner = (quota: { percent: number } | { bytes: number }) =>
-    new VolumePruner({ service, folders, quota, volumeSize: async () => (sized++, 10_000), log, now: () => Date.UTC(2026, 5, 10) });
+    new VolumePruner({ service, folders, quota, recordedUsage: () => recorded, volumeSize: async () => (sized++, 10_000), log, now: () => Date.UTC(2026, 5, 10) });
 
   it('removes the oldest snapshots of the laptop over its fair share until the backups fit, and logs each with the laptop', async () => {
     await laptop(BIG, [1, 2, 3], 1000);
@@ -95,5 +97,17 @@ describe('VolumePruner', () => {
     expect(volume.report().removedSinceStart).toBe(2);
     await volume.check();
     expect(sized).toBe(3);
+  });
+
+  it('after a snapshot, walks the folders only when the usage recorded adds up to more than the quota', async () => {
+    await laptop(BIG, [1, 2, 3], 1000);
+    const volume = pruner({ bytes: 1500 });
+    recorded = 1400;
+    await volume.afterSnapshot();
+    expect(volume.report().checkedAt).toBeNull();
+    expect(await readdir(join(root, BIG))).toHaveLength(4);
+    recorded = 3000;
+    await volume.afterSnapshot();
+    expect(volume.report()).toMatchObject({ checkedAt: '2026-06-10T00:00:00.000Z', removedSinceStart: 2 });
   });
 });

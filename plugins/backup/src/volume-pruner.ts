@@ -1,10 +1,11 @@
 /**
- * The backup volume's quota, applied: after each snapshot, every
- * `volume_check` and at start, measure every laptop's folder (each file once),
- * plan with {@link planFairShare} and remove the planned snapshots through the
- * laptops' queues, so a removal never meets a snapshot being made. One check
- * runs at a time; a check asked for meanwhile runs once after it. Each removal
- * is logged with the laptop and the snapshot, and the last check is kept for
+ * The backup volume's quota, applied: at start and every `volume_check`, and
+ * after a snapshot when the laptops' usage as last measured adds up to more
+ * than the quota, measure every laptop's folder (each file once), plan with
+ * {@link planFairShare} and remove the planned snapshots through the laptops'
+ * queues, so a removal never meets a snapshot being made. One check runs at a
+ * time; a check asked for meanwhile runs once after it. Each removal is logged
+ * with the laptop and the snapshot, and the last check is kept for
  * `sugar-server backup status` and `/status`.
  */
 import type { Logger } from 'sugar-server';
@@ -19,6 +20,8 @@ export interface VolumePrunerDeps {
   readonly service: BackupService;
   readonly folders: LaptopFolders;
   readonly quota: VolumeQuota;
+  /** The laptops' usage as measured after their last snapshots, added up. */
+  recordedUsage(): number;
   /** Bytes of the file system holding `path`. */
   volumeSize(path: string): Promise<number>;
   readonly log: Logger;
@@ -86,6 +89,16 @@ export class VolumePruner {
       return this.check();
     });
     return this.pending;
+  }
+
+  /**
+   * After a snapshot: check when the recorded usage is over the quota. A
+   * backup storm then costs one sum per snapshot, not a walk of every folder.
+   */
+  async afterSnapshot(): Promise<void> {
+    if (!this.enabled) return;
+    const quota = await this.quotaBytes().catch(() => 0);
+    if (this.deps.recordedUsage() > quota) await this.check();
   }
 
   private async run(): Promise<void> {
