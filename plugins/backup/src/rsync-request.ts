@@ -2,9 +2,10 @@
  * What the SSH client asked rsync to do, checked against an allow-list. An
  * rsync client runs `rsync --server [--sender] <options> . <paths>` on the far
  * side; this reads those words, refuses every option that would reach past the
- * transfer (other folders, files on the server, symlinks followed, snapshots
- * written in place), and rebuilds the option list the server's rsync will run
- * with, adding the server's own guards.
+ * transfer (other folders, files on the server, symlinks followed, files that
+ * snapshots share written or changed in place, devices and special files), and
+ * rebuilds the option list the server's rsync will run with, adding the
+ * server's own guards.
  *
  * Options as rsync 3.x clients send them: short options in bundles (`-ltrz`,
  * with `e.<capabilities>` last), long options as `--name=value` or `--name value`.
