@@ -8,6 +8,7 @@ import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
 import { benchHttpStatus } from './http-status.js';
+import { benchStores } from './stores.js';
 
 const benches: Record<string, () => Promise<string>> = {
   'http-status': benchHttpStatus,
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<string>> = {
   activities: benchActivities,
   backup: benchBackup,
   blacklists: benchBlacklists,
+  stores: benchStores,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
