@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Laptop, swarm } from 'sugaroid';
 import { DaemonProcess, makeRoot, storedDocument } from '../harness/index.js';
-import { report } from './load.js';
+import { cpuSeconds, report } from './load.js';
 
 const SCALE = Number(process.env.STORES_BENCH_SCALE ?? 1);
 const SIZES = [1000, 100_000, 500_000].map((n) => Math.max(100, Math.round(n * SCALE)));
@@ -74,21 +74,23 @@ function peakRssBytes(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((text) => Number(/^VmHWM:\s+(\d+) kB/m.exec(text)![1]) * 1024);
 }
 
-async function registrationsPerSecond(daemon: DaemonProcess, protocol: 'json' | 'xmlrpc', laptops: Laptop[]): Promise<number> {
+/** Registrations/s, and the daemon's CPU time per registration (what the store's size could change). */
+async function registrationsPerSecond(daemon: DaemonProcess, protocol: 'json' | 'xmlrpc', laptops: Laptop[]): Promise<{ rate: number; cpuMs: number }> {
   const status = await daemon.status();
   const url = protocol === 'json' ? daemon.url : `http://127.0.0.1:${daemon.plugin(status, 'registry')!.listeners.find((l) => l.name === 'registration')!.port}/`;
+  const cpuBefore = cpuSeconds(daemon.child.pid!);
   const result = await swarm(laptops.length, (i) => laptops[i]!.register(url, { protocol }).then((answer) => {
     if (answer.success !== 'OK') throw new Error(`registration answered ${answer.success}: ${answer.error}`);
   }), { concurrency: 64 });
   if (result.errors) throw new Error(`${protocol} registrations failed: ${JSON.stringify(result.firstErrors)}`);
-  return laptops.length / (result.elapsedMs / 1000);
+  return { rate: laptops.length / (result.elapsedMs / 1000), cpuMs: ((cpuSeconds(daemon.child.pid!) - cpuBefore) * 1000) / laptops.length };
 }
 
 interface SizeResult {
   count: number;
   startMs: number;
-  json: number;
-  xmlrpc: number;
+  json: { rate: number; cpuMs: number };
+  xmlrpc: { rate: number; cpuMs: number };
   rss: number;
 }
 
@@ -101,8 +103,8 @@ async function atSize(count: number, pubkey: string): Promise<SizeResult & { dae
   if (daemon.plugin(status, 'registry')?.state !== 'running' || daemon.plugin(status, 'leases')?.state !== 'running') throw new Error(`plugins not running: ${JSON.stringify(status.plugins)}`);
   const startMs = performance.now() - started;
   const rss = await rssBytes(daemon.child.pid!);
-  const fresh = () => Array.from({ length: FRESH }, () => Laptop.create());
-  await registrationsPerSecond(daemon, 'json', fresh().slice(0, 200));
+  const fresh = (n = FRESH) => Array.from({ length: n }, () => Laptop.create());
+  await registrationsPerSecond(daemon, 'json', fresh(200));
   const json = await registrationsPerSecond(daemon, 'json', fresh());
   const xmlrpc = await registrationsPerSecond(daemon, 'xmlrpc', fresh());
   return { count, startMs, json, xmlrpc, rss, daemon };
@@ -216,8 +218,8 @@ export async function benchStores(): Promise<string> {
     // What each laptop adds: resident memory over the smallest size's, per extra laptop.
     const perLaptop = r === base ? '' : `; RSS ${Math.round((r.rss - base.rss) / (r.count - base.count))} B/laptop (laptop and lease held)`;
     lines.push(
-      `stores-registrations at ${r.count}: json ${Math.round(r.json)}/s (${(r.json / base.json).toFixed(2)} of the rate at ${base.count}), ` +
-        `xmlrpc ${Math.round(r.xmlrpc)}/s (${(r.xmlrpc / base.xmlrpc).toFixed(2)}); start ${Math.round(r.startMs)} ms, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB${perLaptop}`,
+      `stores-registrations at ${r.count}: json ${Math.round(r.json.rate)}/s (${(r.json.rate / base.json.rate).toFixed(2)} of the rate at ${base.count}; daemon CPU ${r.json.cpuMs.toFixed(2)} ms each), ` +
+        `xmlrpc ${Math.round(r.xmlrpc.rate)}/s (${(r.xmlrpc.rate / base.xmlrpc.rate).toFixed(2)}; ${r.xmlrpc.cpuMs.toFixed(2)} ms each); start ${Math.round(r.startMs)} ms, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB${perLaptop}`,
     );
   }
   const campaignLaptops = Array.from({ length: KILLS * 400 }, () => Laptop.create());
