@@ -4,7 +4,6 @@
  * (`/services/update-aslo.php`).
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { PluginContext } from 'sugar-server';
 import { PAGE_POLICY } from './activity-page.js';
@@ -42,8 +41,12 @@ export function mountLaptopRoutes(router: PluginContext['router'], library: Libr
       return;
     }
     c.type = 'text/html; charset=utf-8';
-    // Each buffer goes out as one HTTP chunk (see page-chunks.ts).
-    c.body = Readable.from(page.chunks);
+    c.status = 200;
+    // Each buffer goes out as one HTTP chunk (see page-chunks.ts). They are in memory already, so they are
+    // handed to the socket at once rather than piped through a stream, which costs a turn of the loop each.
+    c.respond = false;
+    if (c.method !== 'HEAD') for (const chunk of page.chunks) c.res.write(chunk);
+    c.res.end();
   };
 
   // The router is not strict about a trailing slash, so this is `/activities` and `/activities/`.
