@@ -40,8 +40,8 @@ export function serveJsonApi(ctx: PluginContext, registry: Registry, options: Js
   });
 
   router.get('/registry/v1/laptops.csv', requireAdmin, (c) => {
-    c.type = 'text/csv; charset=utf-8';
     c.attachment('laptops.csv');
+    c.type = 'text/csv; charset=utf-8';
     c.body = laptopsToCsv(registry.list());
   });
 
