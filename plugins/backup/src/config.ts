@@ -63,7 +63,7 @@ export const backupOptions = {
   max_connections: option.integer({ min: 1, max: 100_000 }, 64),
   /** The laptops' backups together may hold this much of the volume; over it, the oldest snapshots of laptops over their fair share go. */
   volume_quota: volumeQuota({ percent: 70 }),
-  /** How often the volume quota is checked, besides after each snapshot. */
+  /** How often the volume quota is checked, besides at start and after a snapshot that may have put the volume over it; 0 for never. */
   volume_check: option.duration(60 * 60_000),
   /** Retention: every snapshot younger than this is kept... */
   keep_all: option.duration(7 * DAY_MS, { max: 3650 * DAY_MS }),

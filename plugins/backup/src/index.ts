@@ -53,8 +53,8 @@ export default definePlugin({
     const volume = new VolumePruner({ service, folders, quota: config.volume_quota, recordedUsage: () => service.totalUsage(), volumeSize, log, now });
     afterSnapshot = () => void volume.afterSnapshot();
     void volume.check();
-    const periodic = setInterval(() => void volume.check(), config.volume_check);
-    periodic.unref();
+    const periodic = config.volume_check > 0 ? setInterval(() => void volume.check(), config.volume_check) : undefined;
+    periodic?.unref();
     // Figures only: /status is public, serials are not.
     ctx.reportStatus(() => {
       const { setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart } = volume.report();
