@@ -27,10 +27,22 @@ export function runHelperLoop({ input, output, answerer, index }: HelperLoopOpti
     const answerText = (text: string, atEnd: boolean): string => {
       const current = index();
       const active = answerer.activeFor(current);
+      const answerOf = (line: string | null) => `${line === null ? overlongAnswer(lines.overlongHead) : answerer.answerLine(line, current, active)}\n`;
       let out = '';
-      lines.feed(text, atEnd, (line) => {
-        out += `${line === null ? overlongAnswer(lines.overlongHead) : answerer.answerLine(line, current, active)}\n`;
-      });
+      let start = 0;
+      let newline = text.indexOf('\n');
+      if (newline >= 0 && lines.carrying) {
+        out += answerOf(lines.complete(text, 0, newline));
+        start = newline + 1;
+        newline = text.indexOf('\n', start);
+      }
+      // Each chunk is searched once: the time is linear in what squid sends.
+      for (; newline >= 0; newline = text.indexOf('\n', start)) {
+        out += newline - start > MAX_REQUEST_LINE ? answerOf(lines.overlong(text, start)) : `${answerer.answerLine(text.slice(start, newline), current, active)}\n`;
+        start = newline + 1;
+      }
+      if (!atEnd) lines.carry(text, start);
+      else if (lines.carrying || start < text.length) out += answerOf(lines.complete(text, start, text.length));
       return out;
     };
     let readerGone = false;
@@ -66,9 +78,8 @@ function overlongAnswer(head: string): string {
 }
 
 /**
- * Cuts the input into lines of at most {@link MAX_REQUEST_LINE} bytes, in
- * time linear in the input: each chunk is searched once, and an unfinished
- * line is kept only up to the limit; beyond it the rest of the line is skipped.
+ * The line a chunk leaves unfinished, kept for the next chunk only up to
+ * {@link MAX_REQUEST_LINE}; beyond it, the rest of the line is skipped.
  */
 class LineSplitter {
   /** The start of the unfinished line (at most the limit). */
@@ -78,39 +89,40 @@ class LineSplitter {
   /** The first bytes of the last over-long line (where its channel ID is). */
   overlongHead = '';
 
-  /** Hand each complete line of `text` to `visit`, or null for one over the limit; `atEnd` ends the last line too. */
-  feed(text: string, atEnd: boolean, visit: (line: string | null) => void): void {
-    let start = 0;
-    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
-      this.finish(text, start, newline, visit);
-      start = newline + 1;
-    }
-    if (atEnd) {
-      if (this.pending || this.skipping || start < text.length) this.finish(text, start, text.length, visit);
-      return;
-    }
-    if (this.skipping) return;
-    if (this.pending.length + text.length - start > MAX_REQUEST_LINE) this.skip(this.pending + text.slice(start, start + OVERLONG_HEAD));
-    else this.pending += text.slice(start);
+  /** A line is carried over from an earlier chunk. */
+  get carrying(): boolean {
+    return this.skipping || this.pending !== '';
   }
 
-  private finish(text: string, start: number, end: number, visit: (line: string | null) => void): void {
+  /** The carried line ended with `text[start, end)`: the whole line, or null when it is over the limit. */
+  complete(text: string, start: number, end: number): string | null {
     if (this.skipping) {
       this.skipping = false;
-      visit(null);
-    } else if (this.pending.length + end - start > MAX_REQUEST_LINE) {
-      this.overlongHead = (this.pending + text.slice(start, start + OVERLONG_HEAD)).slice(0, OVERLONG_HEAD);
-      this.pending = '';
-      visit(null);
-    } else {
-      const line = this.pending ? this.pending + text.slice(start, end) : text.slice(start, end);
-      this.pending = '';
-      visit(line);
+      return null;
     }
+    const pending = this.pending;
+    this.pending = '';
+    if (pending.length + end - start > MAX_REQUEST_LINE) {
+      this.overlongHead = (pending + text.slice(start, start + OVERLONG_HEAD)).slice(0, OVERLONG_HEAD);
+      return null;
+    }
+    return pending + text.slice(start, end);
   }
 
-  private skip(head: string): void {
-    this.overlongHead = head.slice(0, OVERLONG_HEAD);
+  /** A complete line from `start` is over the limit: null, its head kept for the answer. */
+  overlong(text: string, start: number): null {
+    this.overlongHead = text.slice(start, start + OVERLONG_HEAD);
+    return null;
+  }
+
+  /** Keep `text` from `start` (no newline in it) for the next chunk, or skip it once the line is over the limit. */
+  carry(text: string, start: number): void {
+    if (this.skipping || start === text.length) return;
+    if (this.pending.length + text.length - start <= MAX_REQUEST_LINE) {
+      this.pending += text.slice(start);
+      return;
+    }
+    this.overlongHead = (this.pending + text.slice(start, start + OVERLONG_HEAD)).slice(0, OVERLONG_HEAD);
     this.pending = '';
     this.skipping = true;
   }

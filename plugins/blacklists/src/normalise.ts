@@ -32,6 +32,8 @@ export function byteString(text: string): string {
 /** Longest URL read; squid's own limit is 8 KiB, and nothing longer is a real request. */
 export const MAX_URL_LENGTH = 65_536;
 
+/** A path (and query) that {@link normalisePath} has to rewrite; the query may match too, that only costs the slow way. */
+const PATH_NEEDS_WORK = /[%#\\]|\/[./]/;
 const WWW_PREFIX = /^(?:www|web|ftp)[0-9]*\./;
 const NUMERIC_LABEL = /(?:^|\.)(?:0x[0-9a-f]*|[0-9]+)$/;
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
@@ -138,9 +140,11 @@ export function normaliseUrl(raw: string): NormalisedUrl | null {
   const text = asciiLowerCase(raw);
   let special = true;
   let at = 0;
-  const schemeEnd = schemeLength(text);
+  // What squid sends nearly always starts "http://": skip finding the scheme then.
+  const http = text.startsWith('http://');
+  const schemeEnd = http ? 4 : schemeLength(text);
   if (schemeEnd > 0) {
-    if (isSpecialScheme(text, schemeEnd)) {
+    if (http || isSpecialScheme(text, schemeEnd)) {
       // Browsers skip any run of `/` and `\` after a special scheme's colon (`http:\\\\host`, `http:host`).
       at = schemeEnd + 1;
       while (at < text.length && (text.charCodeAt(at) === 47 || text.charCodeAt(at) === 92)) at++;
@@ -158,6 +162,8 @@ export function normaliseUrl(raw: string): NormalisedUrl | null {
   let unusual = false;
   for (let i = at; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Letters, digits, `.` and `-` (nearly every character of a host) need nothing.
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 45) continue;
     if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */ || (c === 92 /* \ */ && special)) {
       authorityEnd = i;
       break;
@@ -200,7 +206,9 @@ export function normaliseUrl(raw: string): NormalisedUrl | null {
  */
 function normalisePath(text: string, start: number, special: boolean): string {
   if (start >= text.length) return '';
-  if (isPlainPath(text, start)) return text.charCodeAt(start) === 63 /* ? */ ? `/${text.slice(start)}` : text.slice(start);
+  const tail = text.slice(start);
+  // The common case: nothing to rewrite (no fragment, escape, backslash, repeated slash or dot segment).
+  if (!PATH_NEEDS_WORK.test(tail)) return tail.charCodeAt(0) === 63 /* ? */ ? `/${tail}` : tail;
   let end = text.indexOf('#', start);
   if (end < 0) end = text.length;
   let queryStart = text.indexOf('?', start);
@@ -213,11 +221,6 @@ function normalisePath(text: string, start: number, special: boolean): string {
   path = removeDotSegments(collapseSlashes(path));
   if (!path && query) path = '/';
   return path + query;
-}
-
-/** Nothing from `start` on needs rewriting: no fragment, escape, backslash, repeated slash or dot segment (the common case). */
-function isPlainPath(text: string, start: number): boolean {
-  return text.indexOf('%', start) < 0 && text.indexOf('/.', start) < 0 && text.indexOf('//', start) < 0 && text.indexOf('\\', start) < 0 && text.indexOf('#', start) < 0;
 }
 
 /** Collapse runs of `/`, as squidGuard does against `//` bypasses. */
