@@ -40,6 +40,7 @@ export function registerMetrics(ctx: Pick<PluginContext, 'container' | 'signal'>
     registry.registerMetric(metric as unknown as Parameters<typeof registry.registerMetric>[0]);
   }
   ctx.signal.addEventListener('abort', () => {
-    for (const metric of series) registry.removeSingleMetric(metric.name);
+    // Only ours: a plugin started again may have registered its own already.
+    for (const metric of series) if (registry.getSingleMetric(metric.name) === (metric as unknown)) registry.removeSingleMetric(metric.name);
   }, { once: true });
 }
