@@ -7,7 +7,7 @@
  * reports it in /status and in /metrics, and the check says why it cannot
  * answer.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,22 @@ describe('when_unavailable = block (the default)', () => {
     const metrics = await (await daemon.fetch('/metrics')).text();
     expect(metrics).toMatch(/^sugar_server_blacklists_index_loaded 0$/m);
     expect(metrics).toMatch(/^sugar_server_blacklists_when_unavailable\{action="block"\} 1$/m);
+  });
+});
+
+describe('changing when_unavailable', () => {
+  it('is reported once the daemon reloads its configuration', async () => {
+    const conf = join(daemon.root, 'etc/sugar-server/sugar-server.conf');
+    await writeFile(conf, `${await readFile(conf, 'utf8')}when_unavailable = allow\n`);
+    await daemon.reload();
+    const deadline = Date.now() + 15_000;
+    while ((await daemon.json('/blacklists/v1/status').catch(() => null))?.whenUnavailable !== 'allow' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(daemon.plugin(await daemon.status(), 'blacklists')).toMatchObject({ details: { whenUnavailable: 'allow' } });
+    const metrics = await (await daemon.fetch('/metrics')).text();
+    expect(metrics).toMatch(/^sugar_server_blacklists_when_unavailable\{action="allow"\} 1$/m);
+    expect(metrics).toMatch(/^sugar_server_blacklists_index_loaded 0$/m);
   });
 });
 
