@@ -187,7 +187,7 @@ export function normaliseUrl(raw: string): NormalisedUrl | null {
   // Digits last (an IP address?) or a trailing dot take the full host rules too.
   if (last === 46 || (last >= 48 && last <= 57) || hostEnd <= at) unusual = true;
   const rawHost = text.slice(at, hostEnd);
-  const host = unusual ? normaliseHost(rawHost.includes('%') ? percentDecode(rawHost) : rawHost) : plainHost(rawHost);
+  const host = unusual ? normaliseHost(rawHost.includes('%') ? decodeLowerCase(rawHost) : rawHost) : plainHost(rawHost);
   if (!host) return null;
   return {
     host: host.host,
@@ -216,11 +216,16 @@ function normalisePath(text: string, start: number, special: boolean): string {
   let path = text.slice(start, queryStart);
   let query = queryStart < end ? text.slice(queryStart, end) : '';
   if (special && path.includes('\\')) path = path.replace(/\\/g, '/');
-  if (path.includes('%')) path = percentDecode(path);
-  if (query.includes('%')) query = percentDecode(query);
+  if (path.includes('%')) path = decodeLowerCase(path);
+  if (query.includes('%')) query = decodeLowerCase(query);
   path = removeDotSegments(collapseSlashes(path));
   if (!path && query) path = '/';
   return path + query;
+}
+
+/** Decode escapes, and lower-case what they spell (`%41` is `a`, as matching is without case). */
+function decodeLowerCase(text: string): string {
+  return asciiLowerCase(percentDecode(text));
 }
 
 /** Collapse runs of `/`, as squidGuard does against `//` bypasses. */
@@ -229,7 +234,7 @@ function collapseSlashes(path: string): string {
 }
 
 /** RFC 3986 section 5.2.4 on a path without its query: `.` segments go, `..` removes the segment before. */
-export function removeDotSegments(path: string): string {
+function removeDotSegments(path: string): string {
   if ((path.charCodeAt(0) !== 46 && !path.includes('/.')) || !/(?:^|\/)\.\.?(?:\/|$)/.test(path)) return path;
   const absolute = path.charCodeAt(0) === 47;
   const segments = (absolute ? path.slice(1) : path).split('/');

@@ -80,8 +80,11 @@ describe('the authority', () => {
     expect(judged('http://blocked.example@allowed.example/')).toEqual(ALLOWED);
   });
 
-  it('still decodes escapes inside the host itself', () => {
+  it('still decodes escapes inside the host itself, and upper-case letters they spell match too', () => {
     expect(judged('http://blo%63ked.example/')).toEqual(BLOCKED);
+    expect(judged('http://%42LOCKED.example/')).toEqual(BLOCKED);
+    expect(judged('http://urlblock.example/%41dult/x')).toEqual(BLOCKED);
+    expect(judged('http://urlblock.example/other/%2E%2E/%41DULT/x')).toEqual(BLOCKED);
   });
 
   it('reads IPv4-mapped IPv6 as the IPv4 address', () => {
@@ -116,6 +119,7 @@ describe('the host a browser would contact', () => {
     'http://[::ffff:10.1.2.3]/',
     'http://0x7f.1/',
     'http://ex%61mple.com/',
+    'http://%42LOCKED.example/',
     'http://b%C3%BCcher.example/',
     'ftp://host.example/file',
   ];
