@@ -187,7 +187,7 @@ export function normaliseUrl(raw: string): NormalisedUrl | null {
   // Digits last (an IP address?) or a trailing dot take the full host rules too.
   if (last === 46 || (last >= 48 && last <= 57) || hostEnd <= at) unusual = true;
   const rawHost = text.slice(at, hostEnd);
-  const host = unusual ? normaliseHost(rawHost.includes('%') ? decodeLowerCase(rawHost) : rawHost) : plainHost(rawHost);
+  const host = unusual ? normaliseHost(rawHost.includes('%') ? decodedHost(rawHost) : rawHost) : plainHost(rawHost);
   if (!host) return null;
   return {
     host: host.host,
@@ -221,6 +221,18 @@ function normalisePath(text: string, start: number, special: boolean): string {
   path = removeDotSegments(collapseSlashes(path));
   if (!path && query) path = '/';
   return path + query;
+}
+
+/**
+ * A host with escapes, decoded. Browsers refuse a host whose escapes spell
+ * `:`, `/`, `?`, `#` or `\\`; it is read up to that character, so
+ * `blocked.example%3A80` is still `blocked.example`.
+ */
+function decodedHost(rawHost: string): string {
+  const host = decodeLowerCase(rawHost);
+  if (host.charCodeAt(0) === 91 /* [ */) return host;
+  const cut = host.search(/[:/?#\\]/);
+  return cut < 0 ? host : host.slice(0, cut);
 }
 
 /** Decode escapes, and lower-case what they spell (`%41` is `a`, as matching is without case). */

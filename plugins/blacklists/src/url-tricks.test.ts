@@ -87,6 +87,11 @@ describe('the authority', () => {
     expect(judged('http://urlblock.example/other/%2E%2E/%41DULT/x')).toEqual(BLOCKED);
   });
 
+  it('reads a host whose escapes spell a port or a path up to them (browsers refuse such URLs)', () => {
+    expect(judged('http://blocked.example%3A8080/')).toEqual(BLOCKED);
+    expect(judged('http://blocked.example%2Fx/')).toEqual(BLOCKED);
+  });
+
   it('reads IPv4-mapped IPv6 as the IPv4 address', () => {
     expect(judged('http://[::ffff:10.1.2.3]/')).toEqual(BLOCKED);
     expect(judged('http://[::FFFF:a01:203]:80/')).toEqual(BLOCKED);
