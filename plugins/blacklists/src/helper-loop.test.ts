@@ -68,6 +68,23 @@ describe('an over-long line', () => {
     expect(longest).toBeLessThanOrEqual(MAX_REQUEST_LINE);
   });
 
+  it('is measured across reads: the limit is read, one byte more is not', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const done = runHelperLoop({ input, output, answerer: new HelperAnswerer({ mode: 'acl', pageUrl: 'http://s/b', whenUnavailable: 'block' }), index: () => compiled.index });
+    const head = '4 http://adult.example/';
+    const fill = MAX_REQUEST_LINE - head.length;
+    input.write(head);
+    input.write('c'.repeat(fill - 1));
+    input.write('c\n5 http://adult.example/');
+    input.write('d'.repeat(fill));
+    input.end('d\n');
+    await done;
+    expect(text).toBe(`4 OK message="adult"\n5 BH message="the line is longer than ${MAX_REQUEST_LINE} bytes"\n`);
+  });
+
   it('of exactly the limit is still read', async () => {
     const input = new PassThrough();
     const output = new PassThrough();
