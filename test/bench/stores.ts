@@ -25,6 +25,8 @@ const FRESH = Math.max(500, Math.round(5000 * Math.min(1, SCALE * 10)));
 const KILLS = Math.max(5, Math.round(50 * Math.min(1, SCALE * 10)));
 const SERVER_CPU = '1';
 const CONFIG = '[plugins]\nregistry = on\nleases = on\n[registry]\nport = 0\n[leases]\nport = 0\nupload_limit = 1G\n';
+// Opening half a million laptops' stores takes longer than the harness's 2 s start timeout.
+const DROP_INS = { '50-scale.conf': '[core]\nstart_timeout = 120s\nstop_timeout = 60s\n' };
 const FAR_FUTURE = '20991231T000000Z';
 
 const serialOf = (i: number) => `SHF${i.toString(16).toUpperCase().padStart(8, '0')}`;
@@ -54,7 +56,7 @@ async function writeStore(root: string, service: string, key: string, count: num
 }
 
 async function layOut(count: number, pubkey: string): Promise<string> {
-  const root = await makeRoot({ config: CONFIG });
+  const root = await makeRoot({ config: CONFIG, dropIns: DROP_INS });
   const now = new Date().toISOString();
   await writeStore(root, 'registry', 'laptops', count, (i) => {
     const serial = serialOf(i);
@@ -97,7 +99,7 @@ interface SizeResult {
 async function atSize(count: number, pubkey: string): Promise<SizeResult & { daemon?: DaemonProcess }> {
   const root = await layOut(count, pubkey);
   const started = performance.now();
-  const daemon = await DaemonProcess.startIn(root, { cpus: SERVER_CPU });
+  const daemon = await DaemonProcess.startIn(root, { cpus: SERVER_CPU, readyTimeoutMs: 180_000 });
   // Ready means every plugin's store is open: status says running.
   const status = await daemon.status();
   if (daemon.plugin(status, 'registry')?.state !== 'running' || daemon.plugin(status, 'leases')?.state !== 'running') throw new Error(`plugins not running: ${JSON.stringify(status.plugins)}`);
@@ -165,13 +167,13 @@ async function activationRatio(daemon: DaemonProcess, held: number): Promise<str
 
 /** SIGKILL under a stream of registrations; every acknowledged one must be there after each kill. */
 async function crashCampaign(pubkeyLaptops: Laptop[]): Promise<{ cycles: number; acknowledged: number; lost: number }> {
-  const root = await makeRoot({ config: CONFIG });
+  const root = await makeRoot({ config: CONFIG, dropIns: DROP_INS });
   const acknowledged: string[] = [];
   let lost = 0;
   let next = 0;
   try {
     for (let cycle = 0; cycle < KILLS; cycle++) {
-      const daemon = await DaemonProcess.startIn(root);
+      const daemon = await DaemonProcess.startIn(root, { readyTimeoutMs: 60_000 });
       const killAfter = acknowledged.length + 10 + Math.floor(Math.random() * 150);
       let killed = false;
       const writer = async () => {

@@ -84,13 +84,13 @@ export class DaemonProcess {
     return DaemonProcess.startIn(root, options.cpus ? { cpus: options.cpus } : {});
   }
 
-  static async startIn(root: string, options: { cpus?: string } = {}): Promise<DaemonProcess> {
+  static async startIn(root: string, options: { cpus?: string; readyTimeoutMs?: number } = {}): Promise<DaemonProcess> {
     const command = [process.execPath, DAEMON_MAIN, 'start', '--root', root];
     // Benchmarks pin the server to its own CPU so the load generator never competes with it.
     if (options.cpus) command.unshift('taskset', '-c', options.cpus);
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new DaemonProcess(root, child);
-    const ready = daemon.waitForLog((line) => line.msg.startsWith('sugar-server ready at '), 20_000);
+    const ready = daemon.waitForLog((line) => line.msg.startsWith('sugar-server ready at '), options.readyTimeoutMs ?? 20_000);
     const code = await Promise.race([ready.then(() => undefined), daemon.exited]);
     if (code !== undefined) throw new Error(`daemon exited with ${code} before it was ready:\n${daemon.stderr.join('\n')}`);
     daemon.url = (daemon.logs.find((line) => line.msg.startsWith('sugar-server ready at '))!.url as string);
