@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setLongTimeout, withTimeout } from './timeout.js';
+import { setLongTimeout, withTimeout, withTimeoutExcept } from './timeout.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,5 +45,43 @@ describe('setLongTimeout', () => {
     expect(settled).toBeUndefined();
     await vi.advanceTimersByTimeAsync(29 * DAY_MS);
     expect(settled).toBe('too slow');
+  });
+});
+
+describe('withTimeoutExcept', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('times out as withTimeout does when nothing is excused', async () => {
+    vi.useFakeTimers();
+    const outcome = withTimeoutExcept(new Promise(() => {}), 1000, () => new Error('late'), () => undefined).catch((err: Error) => err.message);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await outcome).toBe('late');
+  });
+
+  it('lets an excused wait finish, then gives the work its full time again', async () => {
+    vi.useFakeTimers();
+    let opened!: () => void;
+    const opening = new Promise<void>((resolve) => (opened = resolve));
+    let excused: Promise<void> | undefined = opening;
+    void opening.then(() => (excused = undefined));
+    let outcome: string | undefined;
+    void withTimeoutExcept(new Promise(() => {}), 1000, () => new Error('late'), () => excused).catch((err: Error) => (outcome = err.message));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(outcome).toBeUndefined();
+    opened();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toBe('late');
+  });
+
+  it('settles with the work when it finishes during an excused wait', async () => {
+    vi.useFakeTimers();
+    let finish!: (value: string) => void;
+    const work = new Promise<string>((resolve) => (finish = resolve));
+    const outcome = withTimeoutExcept(work, 1000, () => new Error('late'), () => new Promise(() => {}));
+    await vi.advanceTimersByTimeAsync(3000);
+    finish('done');
+    expect(await outcome).toBe('done');
   });
 });

@@ -33,3 +33,27 @@ export function withTimeout<T>(work: Promise<T> | T, ms: number, onTimeout: () =
   });
   return Promise.race([Promise.resolve(work), timeout]).finally(() => timer?.cancel());
 }
+
+/**
+ * Like {@link withTimeout}, but a wait that `excused()` names (a pending
+ * promise) does not count: when `ms` runs out during one, the wait is let
+ * finish and `ms` starts over.
+ */
+export function withTimeoutExcept<T>(work: Promise<T> | T, ms: number, onTimeout: () => Error, excused: () => Promise<unknown> | undefined): Promise<T> {
+  let timer: LongTimer | undefined;
+  let settled = false;
+  const timeout = new Promise<never>((_, reject) => {
+    const arm = () => {
+      timer = setLongTimeout(() => {
+        const waiting = excused();
+        if (!waiting) reject(onTimeout());
+        else void waiting.then(() => settled || arm());
+      }, ms);
+    };
+    arm();
+  });
+  return Promise.race([Promise.resolve(work), timeout]).finally(() => {
+    settled = true;
+    timer?.cancel();
+  });
+}

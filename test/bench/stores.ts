@@ -25,8 +25,9 @@ const FRESH = Math.max(500, Math.round(5000 * Math.min(1, SCALE * 10)));
 const KILLS = Math.max(5, Math.round(50 * Math.min(1, SCALE * 10)));
 const SERVER_CPU = '1';
 const CONFIG = '[plugins]\nregistry = on\nleases = on\n[registry]\nport = 0\n[leases]\nport = 0\nupload_limit = 1G\n';
-// Opening half a million laptops' stores takes longer than the harness's 2 s start timeout.
-const DROP_INS = { '50-scale.conf': '[core]\nstart_timeout = 120s\nstop_timeout = 60s\n' };
+// Closing a store waits for a compaction, which at half a million laptops takes seconds.
+// (The harness's 2 s start timeout stays: opening a store is not held against a plugin.)
+const DROP_INS = { '50-scale.conf': '[core]\nstop_timeout = 60s\n' };
 const FAR_FUTURE = '20991231T000000Z';
 
 const serialOf = (i: number) => `SHF${i.toString(16).toUpperCase().padStart(8, '0')}`;

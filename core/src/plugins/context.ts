@@ -54,6 +54,7 @@ export class PluginRuntime {
   private statusSource: (() => StatusDetails) | undefined;
   private readonly child: DependencyContainer;
   private store: Promise<JsonStore<unknown>> | undefined;
+  private storeOpened = false;
   private released = false;
 
   constructor(
@@ -83,6 +84,7 @@ export class PluginRuntime {
       openStore: <T>(defaults: T): Promise<Store<T>> => {
         this.assertOpen();
         this.store ??= JsonStore.open<unknown>(storeFile, defaults).then((store) => {
+          this.storeOpened = true;
           const { migratedFrom, tornBytes } = store.opened;
           if (migratedFrom) log.info({ from: migratedFrom }, 'store moved to the journaled format');
           if (tornBytes) log.warn({ tornBytes }, 'store journal ended in a torn record (a write never acknowledged); cut off');
@@ -151,6 +153,11 @@ export class PluginRuntime {
   /** Serve the plugin's main-server routes (after its start succeeded). */
   mount(): void {
     if (!this.released) this.deps.http.mount(this.ctx.service, this.ctx.router);
+  }
+
+  /** While the plugin's store is being opened: its size follows the deployment's, not the plugin's code. */
+  get openingStore(): Promise<unknown> | undefined {
+    return this.store && !this.storeOpened ? this.store.catch(() => {}) : undefined;
   }
 
   /** Abort, unmount, close ports, withdraw services, flush and close the store, dispose the container. */
