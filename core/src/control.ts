@@ -2,6 +2,7 @@
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ServerErrors } from './errors.js';
+import { pidExists } from './lock.js';
 import { pidFile, urlFile, type Paths } from './paths.js';
 
 /** Record this process as the running daemon, and where it listens. */
@@ -28,21 +29,12 @@ export async function readPid(paths: Paths): Promise<number | null> {
   try {
     const pid = Number.parseInt(await readFile(pidFile(paths), 'utf8'), 10);
     if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-    return isAlive(pid) ? pid : null;
+    return pidExists(pid) ? pid : null;
   } catch {
     return null;
   }
 }
 
-/** A daemon run by another user (systemd's) is alive too: signal 0 then fails with EPERM, not ESRCH. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** GET `path` from the daemon at `base` and parse its JSON. */
 export async function getJson<T>(base: string, path: string, timeoutMs = 5000): Promise<T> {

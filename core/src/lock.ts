@@ -64,7 +64,8 @@ async function isRunning(owner: Owner): Promise<boolean> {
   return isSugarServer(owner.pid);
 }
 
-function pidExists(pid: number): boolean {
+/** Whether a process with `pid` exists, also when it belongs to another user (systemd's daemon). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

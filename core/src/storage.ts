@@ -17,13 +17,13 @@
  * the open with the file and offset.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { ServerErrors, withCause } from './errors.js';
 import { recordChanges } from './storage/change-log.js';
 import { compactInWorker, type Compactor } from './storage/compact.js';
-import { syncDir } from './storage/durable.js';
+import { readTextIfExists, syncDir, truncateDurably } from './storage/durable.js';
 import { journalFile, listJournals, removeTemps, snapshotFile } from './storage/files.js';
 import { encodeRecord, JOURNAL_MAGIC } from './storage/journal.js';
 import { replayJournals } from './storage/replay.js';
@@ -140,13 +140,8 @@ class JournaledAdapter<T> implements Adapter<T> {
 }
 
 async function readLegacy<T>(file: string): Promise<T | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   try {
     return JSON.parse(text) as T;
   } catch (err) {
@@ -298,13 +293,7 @@ async function openJournal(dir: string, n: number, end: number): Promise<FileHan
     }
     await syncDir(dir);
   } else if (size > end) {
-    const torn = await open(file, 'r+');
-    try {
-      await torn.truncate(end);
-      await torn.sync();
-    } finally {
-      await torn.close();
-    }
+    await truncateDurably(file, end);
   }
   // O_APPEND: every write lands at the end, whatever else moved the offset.
   return open(file, 'a', 0o600);

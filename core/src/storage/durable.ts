@@ -1,6 +1,6 @@
 /** Writing files so that a crash leaves the old or the new content, never a mix. */
 import { randomBytes } from 'node:crypto';
-import { open, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** fsync a folder: a create, rename or unlink in it is durable only once its entry is on disk. */
@@ -26,4 +26,25 @@ export async function writeFileAtomically(file: string, parts: readonly (string 
   }
   await rename(tmp, file);
   await syncDir(dirname(file));
+}
+
+/** A file's text, or null when it does not exist. */
+export async function readTextIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Cut `file` to `size` bytes, durably. */
+export async function truncateDurably(file: string, size: number): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.truncate(size);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -2,10 +2,10 @@
  * Reading a store without changing it, for the admin's `sugar-server store`
  * commands: what it holds, and whether its files are whole.
  */
-import { copyFile, open, readdir, rename, stat } from 'node:fs/promises';
+import { copyFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServerErrors } from '../errors.js';
-import { syncDir } from './durable.js';
+import { syncDir, truncateDurably } from './durable.js';
 import { journalFile, listJournals, snapshotFile } from './files.js';
 import { replayJournals } from './replay.js';
 import { readSnapshot } from './snapshot.js';
@@ -57,13 +57,7 @@ export async function truncateJournal(file: string, offset: number, now = new Da
     await rename(path, `${path}.damaged-${stamp}`);
     aside.push(`${path}.damaged-${stamp}`);
   }
-  const handle = await open(file, 'r+');
-  try {
-    await handle.truncate(offset);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await truncateDurably(file, offset);
   await syncDir(dir!);
   return aside;
 }

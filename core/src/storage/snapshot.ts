@@ -3,9 +3,8 @@
  * names the first journal that still applies on top of it, so a crash between
  * writing a snapshot and deleting the journals it absorbed is harmless.
  */
-import { readFile } from 'node:fs/promises';
 import { ServerErrors, withCause } from '../errors.js';
-import { writeFileAtomically } from './durable.js';
+import { readTextIfExists, writeFileAtomically } from './durable.js';
 
 const FORMAT = 'sugar-server-store/1';
 
@@ -17,13 +16,8 @@ export interface Snapshot<T> {
 }
 
 export async function readSnapshot<T>(file: string): Promise<Snapshot<T> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   const newline = text.indexOf('\n');
   try {
     const header = JSON.parse(text.slice(0, newline)) as { format?: string; journal?: number };
