@@ -199,16 +199,26 @@ async function crashCampaign(pubkeyLaptops: Laptop[]): Promise<{ cycles: number;
   }
 }
 
+/** Progress on stderr: a run at full scale takes minutes. */
+const progress = (text: string) => console.error(`  stores: ${text}`);
+
 export async function benchStores(): Promise<string> {
   const pubkey = Laptop.create().identity.sshKey.publicBlob;
   const lines: string[] = [];
   const results: SizeResult[] = [];
   for (const count of SIZES) {
+    progress(`laying out ${count} laptops and leases`);
     const { daemon, ...result } = await atSize(count, pubkey);
     results.push(result);
+    progress(`at ${count}: started in ${Math.round(result.startMs)} ms, json ${Math.round(result.json.rate)}/s, xmlrpc ${Math.round(result.xmlrpc.rate)}/s`);
     try {
       if (count === SIZES[SIZES.length - 1]) {
         const imported = await importBundle(daemon!, count);
+        progress(`imported ${count} leases in ${imported.seconds.toFixed(1)} s`);
+        const asked = performance.now();
+        await daemon!.json('/status', { signal: AbortSignal.timeout(300_000) });
+        progress(`status answered ${Math.round(performance.now() - asked)} ms after the import`);
+        for (const line of daemon!.logs.filter((l) => l.level >= 40).slice(-5)) progress(`daemon: ${line.msg}`);
         lines.push(`stores-import: ${count} leases in ${imported.seconds.toFixed(1)} s, peak RSS ${(imported.peakRss / 2 ** 20).toFixed(0)} MiB (with ${count} laptops and leases held)`);
         lines.push(await activationRatio(daemon!, count));
       }
@@ -226,6 +236,7 @@ export async function benchStores(): Promise<string> {
     );
   }
   const campaignLaptops = Array.from({ length: KILLS * 400 }, () => Laptop.create());
+  progress(`crash campaign: ${KILLS} kills`);
   const campaign = await crashCampaign(campaignLaptops);
   lines.push(`stores-crash: ${campaign.cycles} SIGKILLs under registrations, ${campaign.acknowledged} acknowledged, ${campaign.lost} lost`);
   return lines.join('\n');

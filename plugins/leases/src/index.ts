@@ -45,10 +45,7 @@ export default definePlugin({
       activationHandler({ answer: (serial) => service.answer(serial), log, timeoutMs: config.read_timeout }),
     );
     // Counts only: /status is public, serials are not.
-    ctx.reportStatus(() => {
-      const { verification, counts, expiringSoon, expired } = service.report();
-      return { verification, ...counts, expiringSoon: expiringSoon.length, expired: expired.length };
-    });
+    ctx.reportStatus(() => ({ ...service.summary() }));
     publishLeases(ctx, store);
     if (config.upstream) mirrorUpstream(ctx, config.upstream, config.upstream_interval, { service, store, log });
   },

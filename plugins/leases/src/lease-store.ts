@@ -68,6 +68,8 @@ const EMPTY: LeasesDocument = { leases: {}, stolen: emptyStolenSets(), feedGener
 export class LeaseStore {
   /** Bumped on every lease change; the published bundle is rebuilt only when it moved. */
   private revision = 0;
+  /** Bumped on every change of leases or stolen lists, for summaries cached between changes. */
+  private changes = 0;
   private bundleCache: { revision: number; data: Buffer } | undefined;
 
   constructor(private readonly store: Store<LeasesDocument>) {}
@@ -111,6 +113,7 @@ export class LeaseStore {
       for (const [serial, leases] of entries) doc.leases[serial] = leases;
     });
     this.revision++;
+    this.changes++;
   }
 
   /** True when either list marks `serial` stolen. */
@@ -129,6 +132,7 @@ export class LeaseStore {
     await this.store.update((doc) => {
       doc.stolen.local[serial] = { since: now.toISOString() };
     });
+    this.changes++;
     return true;
   }
 
@@ -138,6 +142,7 @@ export class LeaseStore {
     await this.store.update((doc) => {
       delete doc.stolen.local[serial];
     });
+    this.changes++;
     return true;
   }
 
@@ -148,6 +153,7 @@ export class LeaseStore {
       await this.store.update((doc) => {
         doc.stolen.upstream = change.marks;
       });
+      this.changes++;
     }
     return change;
   }
@@ -160,6 +166,11 @@ export class LeaseStore {
   /** Every serial stolen from either list, sorted. */
   stolenSerials(): string[] {
     return serialsOnEitherList(this.store.data.stolen);
+  }
+
+  /** Changes so far to leases or stolen lists: equal numbers mean nothing moved. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Stolen serials by source. */

@@ -8,9 +8,13 @@ const NOW = Date.parse('2025-03-10T12:00:00Z');
 /** No plugin provides anything: the registry is not running. */
 const container = { resolve: () => { throw new Error('not registered'); } } as unknown as PluginContext['container'];
 
-async function service(): Promise<LeasesService> {
+async function service(now = () => NOW): Promise<LeasesService> {
+  return (await serviceAndStore(now)).service;
+}
+
+async function serviceAndStore(now = () => NOW) {
   const store = await LeaseStore.open(async (data) => ({ data, update: async (change) => change(data), flush: async () => {} }) as Store<LeasesDocument>);
-  return new LeasesService({ store, publicKey: null, signingKey: null, container, now: () => NOW, warningDays: 30 });
+  return { store, service: new LeasesService({ store, publicKey: null, signingKey: null, container, now, warningDays: 30 }) };
 }
 
 describe('taking a serial off the stolen list', () => {
@@ -35,5 +39,32 @@ describe('taking a serial off the stolen list', () => {
     await expect(leases.unmarkStolen('SHC00000001')).rejects.toSatisfy(LeasesErrors.STOLEN_UPSTREAM.is);
     await expect(leases.unmarkStolen('SHC00000002')).rejects.toSatisfy(LeasesErrors.NOT_STOLEN.is);
     expect(leases.answer('SHC00000001')).toEqual({ outcome: 'stolen' });
+  });
+});
+
+describe('the summary /status shows', () => {
+  const lease = (serial: string, expires: string) => [serial, { text: `act01: ${serial} K ${expires} sig01: sha256 ab cd\n`, expires: [expires], importedAt: '2025-03-01T00:00:00Z', source: 'upload', checked: 'off' as const }] as const;
+
+  it('walks the leases again only when they or the stolen lists changed, or a minute passed', async () => {
+    let now = NOW;
+    const { store, service: leases } = await serviceAndStore(() => now);
+    await store.replace([lease('SHC00000001', '20250315T000000Z'), lease('SHC00000002', '20250301T000000Z')]);
+    let walks = 0;
+    const entries = store.entries.bind(store);
+    store.entries = () => (walks++, entries());
+
+    expect(leases.summary()).toMatchObject({ serials: 2, expiringSoon: 1, expired: 1, stolen: 0 });
+    const afterFirst = walks;
+    for (let i = 0; i < 100; i++) leases.summary();
+    expect(walks).toBe(afterFirst);
+
+    await leases.markStolen('SHC00000003');
+    expect(leases.summary()).toMatchObject({ stolen: 1 });
+    await store.replace([lease('SHC00000004', '20250401T000000Z')]);
+    expect(leases.summary()).toMatchObject({ serials: 3 });
+    const beforeTime = walks;
+    now += 60_000;
+    expect(leases.summary()).toMatchObject({ serials: 3 });
+    expect(walks).toBeGreaterThan(beforeTime);
   });
 });

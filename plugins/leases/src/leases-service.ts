@@ -27,8 +27,24 @@ export interface LeasesServiceDeps {
   readonly warningDays: number;
 }
 
+/** How long /status may show the same lease counts while nothing changes (expiry moves with time). */
+const SUMMARY_TTL_MS = 60_000;
+
+/** What /status shows of the leases: counts only, no serial (it is public). */
+export interface LeaseSummary {
+  readonly verification: 'on' | 'off';
+  readonly serials: number;
+  readonly leases: number;
+  readonly stolen: number;
+  readonly stolenBySource: { readonly local: number; readonly upstream: number };
+  readonly expiringSoon: number;
+  readonly expired: number;
+}
+
 /** The operations every way in (port 191, HTTP, the feed) shares. */
 export class LeasesService {
+  private summaryCache: { version: number; at: number; summary: LeaseSummary } | undefined;
+
   constructor(private readonly deps: LeasesServiceDeps) {}
 
   /** `on` when a public key checks imports. */
@@ -100,6 +116,20 @@ export class LeasesService {
   /** Make `serials` the upstream's stolen list (each applied feed version replaces it as a whole). */
   replaceUpstreamStolen(serials: ReadonlySet<string>): Promise<UpstreamChange> {
     return this.deps.store.replaceUpstreamStolen(serials, new Date(this.deps.now()));
+  }
+
+  /**
+   * Counts for /status, rebuilt only when leases or stolen lists changed or a
+   * minute passed: /status is polled, and the full report walks every lease.
+   */
+  summary(): LeaseSummary {
+    const now = this.deps.now();
+    const version = this.deps.store.version;
+    if (!this.summaryCache || this.summaryCache.version !== version || now - this.summaryCache.at >= SUMMARY_TTL_MS) {
+      const { verification, counts, expiringSoon, expired } = buildReport({ store: this.deps.store, registry: null, now, warningDays: this.deps.warningDays, verification: this.verification });
+      this.summaryCache = { version, at: now, summary: { verification, ...counts, expiringSoon: expiringSoon.length, expired: expired.length } };
+    }
+    return this.summaryCache.summary;
   }
 
   /** The report; `days` overrides the configured look-ahead. */
