@@ -13,11 +13,12 @@ export const JOURNAL_MAGIC = Buffer.from('SSJRNL1\n');
 const HEADER = 8;
 
 export function encodeRecord(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
-  const record = Buffer.allocUnsafe(HEADER + body.length);
-  record.writeUInt32BE(body.length, 0);
-  record.writeUInt32BE(crc32(body), 4);
-  body.copy(record, HEADER);
+  // Encoded straight into the record: a record can be as large as a whole import.
+  const length = Buffer.byteLength(payload, 'utf8');
+  const record = Buffer.allocUnsafe(HEADER + length);
+  record.write(payload, HEADER, 'utf8');
+  record.writeUInt32BE(length, 0);
+  record.writeUInt32BE(crc32(record.subarray(HEADER)), 4);
   return record;
 }
 
