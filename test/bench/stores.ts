@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Laptop, swarm } from 'sugaroid';
-import { DaemonProcess, makeRoot, storedDocument } from '../harness/index.js';
+import { DAEMON_MAIN, DaemonProcess, makeRoot, runCommand, storedDocument } from '../harness/index.js';
 import { cpuSeconds, report } from './load.js';
 
 const SCALE = Number(process.env.STORES_BENCH_SCALE ?? 1);
@@ -56,7 +56,7 @@ async function writeStore(root: string, service: string, key: string, count: num
   await handle.close();
 }
 
-async function layOut(count: number, pubkey: string): Promise<string> {
+export async function layOut(count: number, pubkey: string): Promise<string> {
   const root = await makeRoot({ config: CONFIG, dropIns: DROP_INS });
   const now = new Date().toISOString();
   await writeStore(root, 'registry', 'laptops', count, (i) => {
@@ -113,22 +113,24 @@ async function atSize(count: number, pubkey: string): Promise<SizeResult & { dae
   return { count, startMs, json, xmlrpc, rss, daemon };
 }
 
+/** Import a bundle of `count` fresh leases as an admin does: `sugar-server leases import FILE`. */
 async function importBundle(daemon: DaemonProcess, count: number): Promise<{ seconds: number; peakRss: number }> {
-  const token = (await readFile(join(daemon.root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const serial = `SHB${i.toString(16).toUpperCase().padStart(8, '0')}`;
-    parts.push(`${JSON.stringify(serial)}:${JSON.stringify(leaseLine(serial))}`);
+  const file = join(daemon.root, 'bundle.json');
+  const handle = await open(file, 'w');
+  await handle.write('[1,{');
+  for (let first = 0; first < count; first += 10_000) {
+    const parts: string[] = [];
+    for (let i = first; i < Math.min(count, first + 10_000); i++) {
+      const serial = `SHB${i.toString(16).toUpperCase().padStart(8, '0')}`;
+      parts.push(`${JSON.stringify(serial)}:${JSON.stringify(leaseLine(serial))}`);
+    }
+    await handle.write(`${first ? ',' : ''}${parts.join(',')}`);
   }
-  const body = `[1,{${parts.join(',')}}]`;
+  await handle.write('}]');
+  await handle.close();
   const started = performance.now();
-  const response = await daemon.fetch('/leases/v1/bundles', {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
-    body,
-    signal: AbortSignal.timeout(600_000),
-  });
-  if (!response.ok) throw new Error(`import answered ${response.status}: ${await response.text()}`);
+  const run = await runCommand(process.execPath, [DAEMON_MAIN, 'leases', 'import', file, '--json', '--root', daemon.root], { timeoutMs: 900_000 });
+  if (run.code !== 0) throw new Error(`leases import exited ${run.code}: ${run.stderr.slice(0, 500)}`);
   const seconds = (performance.now() - started) / 1000;
   return { seconds, peakRss: await peakRssBytes(daemon.child.pid!) };
 }
