@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { applyOps, recordChanges, type Op } from './change-log.js';
 
@@ -75,5 +76,16 @@ describe('recordChanges', () => {
     });
     expect(Object.getPrototypeOf(replayed.m)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('leaves no view in the document when a change copies one into a new value', () => {
+    const { live, replayed } = roundTrip({ laptops: { A: { snapshots: { s1: { bytes: 1 } }, usage: 1 } } as Record<string, { snapshots: Record<string, { bytes: number }>; usage: number }> }, (d) => {
+      const old = d.laptops.A!;
+      d.laptops.A = { ...old, usage: 2, snapshots: { ...old.snapshots } };
+    });
+    expect(types.isProxy(live.laptops.A!.snapshots.s1)).toBe(false);
+    expect(types.isProxy(live.laptops.A!.snapshots)).toBe(false);
+    expect(replayed).toEqual(live);
+    expect(structuredClone(live)).toEqual(live);
   });
 });

@@ -34,7 +34,7 @@ export function recordChanges<T extends object>(root: T, change: (view: T) => vo
         return view(value as object, [...path, key]);
       },
       set(obj, key, value, receiver): boolean {
-        const raw = value !== null && typeof value === 'object' ? (targets.get(value as object) ?? value) : value;
+        const raw = unwrap(value);
         if (recorder.active && typeof key === 'string') recorder.ops.push({ path: [...path, key], value: raw, deleted: false });
         return Reflect.set(obj, key, raw, receiver === proxy ? obj : receiver);
       },
@@ -45,10 +45,10 @@ export function recordChanges<T extends object>(root: T, change: (view: T) => vo
         return Reflect.deleteProperty(obj, key);
       },
       defineProperty(obj, key, descriptor) {
-        if (recorder.active && typeof key === 'string' && 'value' in descriptor) {
-          recorder.ops.push({ path: [...path, key], value: descriptor.value, deleted: false });
-        }
-        return Reflect.defineProperty(obj, key, descriptor);
+        if (!('value' in descriptor)) return Reflect.defineProperty(obj, key, descriptor);
+        const raw = { ...descriptor, value: unwrap(descriptor.value) };
+        if (recorder.active && typeof key === 'string') recorder.ops.push({ path: [...path, key], value: raw.value, deleted: false });
+        return Reflect.defineProperty(obj, key, raw);
       },
     });
     proxies.set(target, proxy);
@@ -67,6 +67,26 @@ export function recordChanges<T extends object>(root: T, change: (view: T) => vo
   // Values are taken when the change returns: what it built is what is stored.
   const payload = recorder.ops.length === 0 ? '' : JSON.stringify(recorder.ops.map((op) => (op.deleted ? [1, op.path] : [0, op.path, op.value === undefined ? null : op.value])));
   return error === undefined ? { payload } : { payload, error };
+}
+
+/**
+ * The document behind `value`: a view handed out during a change stays out of
+ * the document, also where a new value holds one deeper down (`{ ...old }`
+ * copies the views of `old`'s members).
+ */
+function unwrap(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const target = targets.get(value as object);
+  if (target) return target;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const member = record[key];
+    if (member !== null && typeof member === 'object') {
+      const inner = unwrap(member);
+      if (inner !== member) record[key] = inner;
+    }
+  }
+  return value;
 }
 
 /** Apply recorded ops (as parsed from the journal) to `root`. */
