@@ -79,6 +79,10 @@ export const ServerErrors = {
     `store journal ${file} is damaged at byte ${offset} (${why}) and good records follow; nothing was changed. ` +
     `To keep every record before it, run: sugar-server store truncate ${file} --at ${offset} ` +
     '(the damaged journal is kept beside it), or restore the store folder from a backup'),
+  ROUTE_TAKEN: errorType('SERVER_ERR_ROUTE_TAKEN', 500, (service: string, route: string, owner: string) =>
+    `${service} cannot serve ${route}: ${owner} already serves it (two plugins may not share a method and path)`),
+  PORT_TAKEN: errorType('SERVER_ERR_PORT_TAKEN', 500, (what: string, where: string, holder: string) =>
+    `${what} cannot listen on ${where}: ${holder} already listens on that port (two plugins may not share a port)`),
   LISTEN: errorType('SERVER_ERR_LISTEN', 500, (what: string, where: string, why: string) => `${what} cannot listen on ${where}: ${why}`),
   NOT_FOUND: errorType('SERVER_ERR_NOT_FOUND', 404, (what: string) => `${what} not found`),
   UNAUTHORIZED: errorType('SERVER_ERR_UNAUTHORIZED', 401, () => 'this needs the admin token (Authorization: Bearer …)'),

@@ -17,30 +17,38 @@ import type { BoundListener } from './plugins/definition.js';
  */
 export const LISTEN_BACKLOG = 4096;
 
+/** Ports this process holds, by number, and who holds them: a clash names the holder. */
+const holders = new Map<number, string>();
+
 export class OwnedPort {
   private readonly sockets = new Set<Socket>();
   private bound: BoundListener | undefined;
 
+  /** `name`, and the package asking for it when a plugin does: what a clash names. */
+  readonly label: string;
+
   private constructor(
     readonly name: string,
     private readonly server: Server | HttpServer,
+    owner?: string,
   ) {
+    this.label = owner ? `${name} (${owner})` : name;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
   }
 
-  /** An HTTP port serving `app`. */
-  static http(name: string, app: Koa): OwnedPort {
+  /** An HTTP port serving `app`; `owner` is the plugin package asking for it. */
+  static http(name: string, app: Koa, owner?: string): OwnedPort {
     const server = createHttpServer(app.callback());
     // Behind no proxy on a school LAN: keep idle keep-alive sockets short-lived.
     server.keepAliveTimeout = 5_000;
-    return new OwnedPort(name, server);
+    return new OwnedPort(name, server, owner);
   }
 
   /** A TCP port; socket errors are logged here so a rude client never takes the process down. */
-  static tcp(name: string, log: Logger, onConnection: (socket: Socket) => void): OwnedPort {
+  static tcp(name: string, log: Logger, onConnection: (socket: Socket) => void, owner?: string): OwnedPort {
     const server = createTcpServer((socket) => {
       socket.on('error', (err) => log.debug({ err, listener: name }, 'connection error'));
       try {
@@ -50,7 +58,7 @@ export class OwnedPort {
         socket.destroy();
       }
     });
-    return new OwnedPort(name, server);
+    return new OwnedPort(name, server, owner);
   }
 
   get address(): BoundListener | undefined {
@@ -66,17 +74,21 @@ export class OwnedPort {
         resolve();
       });
     }).catch((err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : err.message;
+      const holder = err.code === 'EADDRINUSE' ? holders.get(port) : undefined;
+      if (holder) throw withCause(ServerErrors.PORT_TAKEN(this.label, `${address}:${port}`, holder), err);
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use by another program' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : err.message;
       throw withCause(ServerErrors.LISTEN(this.name, `${address}:${port}`, why), err);
     });
     const info = this.server.address() as AddressInfo;
     this.bound = { address: info.address, port: info.port };
+    holders.set(info.port, this.label);
     return this.bound;
   }
 
   /** Stop accepting, let open connections finish for up to `drainMs`, then cut them. */
   async close(drainMs: number): Promise<void> {
     if (!this.server.listening) return;
+    if (this.bound && holders.get(this.bound.port) === this.label) holders.delete(this.bound.port);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Keep-alive connections go idle as their last response ends; reap them as they do.
     const http = this.server as HttpServer;

@@ -16,6 +16,7 @@ import { OwnedPort } from '../listeners.js';
 import type { BoundListener } from '../plugins/definition.js';
 import type { Watchdog } from '../plugins/watchdog.js';
 import { createApp, type AppOptions } from './app.js';
+import { claimsOf, firstClash } from './route-claims.js';
 
 /** What a 503 for a starting plugin tells clients to wait; starts take seconds. */
 const RETRY_AFTER_SECONDS = 5;
@@ -24,6 +25,10 @@ export class MainHttpServer {
   readonly app: Koa;
   private readonly port: OwnedPort;
   private readonly routers = new Map<string, Router>();
+  /** Method and path of every route served, by owner (`core` for the fixed table). */
+  private readonly claims = new Map<string, ReadonlySet<string>>();
+  /** How errors name each plugin owner: `echo (fixture-echo)`. */
+  private readonly labels = new Map<string, string>();
   private pluginStack: Middleware = (_ctx, next) => next();
 
   /** Which plugin, not running yet, will serve a path; see {@link answerWhileStarting}. */
@@ -39,6 +44,7 @@ export class MainHttpServer {
       ctx.throw(405);
     });
     this.port = OwnedPort.http('HTTP server', this.app);
+    this.claims.set(':table', new Set([...coreRoutes.keys()].map((path) => `GET ${path}`)));
   }
 
   /**
@@ -64,12 +70,23 @@ export class MainHttpServer {
     return router;
   }
 
-  mount(service: string, router: Router): void {
+  /**
+   * Serve `router`'s routes. A method and path another owner already serves is
+   * refused (SERVER_ERR_ROUTE_TAKEN), naming both: the first one keeps it.
+   */
+  mount(service: string, router: Router, label = service): void {
+    const held = new Map([...this.claims].filter(([owner]) => owner !== service));
+    const clash = firstClash(router, held);
+    if (clash) throw ServerErrors.ROUTE_TAKEN(label, clash.claim, this.labels.get(clash.owner) ?? 'the core');
     this.routers.set(service, router);
+    this.claims.set(service, new Set(claimsOf(router)));
+    if (!service.startsWith(':')) this.labels.set(service, label);
     this.recompose();
   }
 
   unmount(service: string): void {
+    this.claims.delete(service);
+    this.labels.delete(service);
     if (this.routers.delete(service)) this.recompose();
   }
 

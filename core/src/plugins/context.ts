@@ -94,12 +94,12 @@ export class PluginRuntime {
       },
       listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
         this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, (socket) =>
-          deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })))),
+          deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })), candidate.packageName)),
       listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
         const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit });
         const portRouter = MainHttpServer.routerFor(service, deps.watchdog);
         app.use(portRouter.routes()).use(portRouter.allowedMethods());
-        const bound = await this.open(spec, OwnedPort.http(`${service}/${spec.name}`, app));
+        const bound = await this.open(spec, OwnedPort.http(`${service}/${spec.name}`, app, candidate.packageName));
         return { ...bound, router: portRouter };
       },
       provide: <T>(token: InjectionToken<T>, value: T) => {
@@ -152,7 +152,7 @@ export class PluginRuntime {
 
   /** Serve the plugin's main-server routes (after its start succeeded). */
   mount(): void {
-    if (!this.released) this.deps.http.mount(this.ctx.service, this.ctx.router);
+    if (!this.released) this.deps.http.mount(this.ctx.service, this.ctx.router, `${this.ctx.service} (${this.ctx.packageName})`);
   }
 
   /** While the plugin's store is being opened: its size follows the deployment's, not the plugin's code. */
