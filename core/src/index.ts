@@ -20,6 +20,8 @@ export type {
   PluginDefinition,
   PublishedFile,
   PublishSpec,
+  ServiceToken,
+  Services,
   StatusDetails,
 } from './plugins/definition.js';
 export { option, makeOption } from './config/options.js';

@@ -14,6 +14,7 @@ import { MainHttpServer } from '../http/server.js';
 import { OwnedPort } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { Tokens, type Clock } from '../tokens.js';
 import { JsonStore, type Store } from '../storage.js';
 import type {
   BoundListener,
@@ -76,6 +77,8 @@ export class PluginRuntime {
       config: config as Readonly<unknown>,
       log,
       container: this.child,
+      clock: clockOf(deps.container),
+      services: { get: (token) => deps.services.get(token) },
       router,
       dataDir,
       etcDir: deps.etcDir,
@@ -189,4 +192,9 @@ export class PluginRuntime {
   private assertOpen(): void {
     if (this.released) throw ServerErrors.SERVICE_UNAVAILABLE(this.ctx.service);
   }
+}
+
+/** The core's registered clock; the system clock when none is (a runtime built outside the daemon). */
+function clockOf(container: DependencyContainer): Clock {
+  return container.isRegistered(Tokens.Clock, true) ? container.resolve(Tokens.Clock) : { now: () => Date.now() };
 }

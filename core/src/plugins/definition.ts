@@ -10,11 +10,25 @@ import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { ConfigOf, ConfigShape } from '../config/options.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../storage.js';
+import type { Clock } from '../tokens.js';
 
 /** The plugin API this core provides; manifests name a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
 
 export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The key a plugin offers a service to others under (`ctx.provide`) and they
+ * look it up with (`ctx.services.get`): a string, or better a
+ * `Symbol.for('myschool.thing')` typed with what it holds.
+ */
+export type ServiceToken<T> = InjectionToken<T>;
+
+/** What running plugins offer each other through `ctx.provide`. */
+export interface Services {
+  /** The value offered under `token`, or undefined while no running plugin offers it. */
+  get<T>(token: ServiceToken<T>): T | undefined;
+}
 
 export interface ListenSpec {
   /** Shown in logs and errors, e.g. "activation". */
@@ -139,6 +153,10 @@ export interface PluginContext<C = unknown> {
   readonly log: Logger;
   /** A child of the core's container; disposed when the plugin stops. */
   readonly container: DependencyContainer;
+  /** The core's clock: take "now" from here, so that a test can set the time. */
+  readonly clock: Clock;
+  /** Services other plugins offer; a service whose plugin is not running is undefined. */
+  readonly services: Services;
   /** Mounted on the main HTTP server. Own APIs live under `/<service>/v1/`. */
   readonly router: Router;
   /** `/var/lib/sugar-server/<service>`, created before start. */
@@ -156,7 +174,7 @@ export interface PluginContext<C = unknown> {
   /** An extra HTTP port with its own router and the core's error handling and metrics. */
   listenHttp(spec: ListenSpec): Promise<HttpListener>;
   /** Offer `value` to other plugins under `token` while this plugin runs. */
-  provide<T>(token: InjectionToken<T>, value: T): void;
+  provide<T>(token: ServiceToken<T>, value: T): void;
   /** Mirror a feed from another sugar-server (the Mothership): conditional GET, sha256 checks, atomic swap, last good kept. */
   mirrorFeed(spec: MirrorSpec): FeedMirror;
   /** Publish files as a feed at `/feeds/v1/<name>/`, so this server can be the Mothership for others. */

@@ -30,6 +30,11 @@ export class ServiceDirectory {
     }
   }
 
+  /** What is offered under `token` now, or undefined when no running plugin offers it. */
+  get<T>(token: InjectionToken<T>): T | undefined {
+    return this.offers.get(token)?.value as T | undefined;
+  }
+
   withdraw(owner: string): void {
     for (const [token, offer] of this.offers) if (offer.owner === owner) this.offers.delete(token);
   }
