@@ -177,8 +177,12 @@ async function start(args: string[]): Promise<number | undefined> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // A plugin's stray promise must not take the school's server down.
-  process.on('unhandledRejection', (err) => daemon.log.error({ err }, 'unhandled promise rejection (a plugin bug); still running'));
+  process.on('unhandledRejection', (err) => {
+    if (!daemon.isolate(err)) daemon.log.error({ err }, 'unhandled promise rejection (a plugin bug); still running');
+  });
+  // A plugin's stray throw fails that plugin only (it restarts after a back-off); any other ends the process.
   process.on('uncaughtException', (err) => {
+    if (daemon.isolate(err)) return;
     daemon.log.fatal({ err }, 'uncaught exception; exiting so the service manager restarts a clean process');
     exit(1);
   });

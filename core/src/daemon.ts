@@ -24,6 +24,7 @@ import { Announcer } from './mdns.js';
 import { Metrics } from './metrics.js';
 import { adminTokenFile, type Paths } from './paths.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
+import { currentPlugin } from './plugins/ownership.js';
 import { PluginHost } from './plugins/host.js';
 import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
@@ -130,7 +131,7 @@ export class Daemon {
           drainMs: core.core.drain_timeout,
           watchdog: new Watchdog(log, metrics),
         },
-        { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout },
+        { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout, restartBackoffMs: core.core.restart_backoff },
       );
       http.answerWhileStarting((path) => host.startingOwner(path));
       container.register(Tokens.Config, { useFactory: () => daemon!.plan.core });
@@ -153,6 +154,16 @@ export class Daemon {
       await lock.release();
       throw err;
     }
+  }
+
+  /**
+   * An error nothing caught: when it escaped from a plugin's own work, that
+   * plugin is failed and restarted later (true); otherwise it is the daemon's,
+   * and the process must end (false).
+   */
+  isolate(err: unknown): boolean {
+    const plugin = currentPlugin();
+    return plugin !== undefined && this.host.crashed(plugin, err);
   }
 
   /** Re-read everything; apply only if the new configuration is sound. Resolves false when refused. */
@@ -179,7 +190,7 @@ export class Daemon {
       const next = planned.plan;
       this.warnAboutRestartOnly(this.plan.core, next.core);
       this.log.level = next.core.log.level;
-      this.host.timeouts = { startMs: next.core.core.start_timeout, stopMs: next.core.core.stop_timeout };
+      this.host.timeouts = { startMs: next.core.core.start_timeout, stopMs: next.core.core.stop_timeout, restartBackoffMs: next.core.core.restart_backoff };
       this.plan = next;
       this.adminToken = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.adminToken);
       await this.host.apply(next.services);

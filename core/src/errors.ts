@@ -69,6 +69,8 @@ export const ServerErrors = {
   PLUGIN_TIMEOUT: errorType('SERVER_ERR_PLUGIN_TIMEOUT', 500, (service: string, phase: string, ms: number) =>
     `${service} did not finish ${phase} within ${ms} ms`),
   PLUGIN_START: errorType('SERVER_ERR_PLUGIN_START', 500, (service: string, why: string) => `${service} failed to start: ${why}`),
+  PLUGIN_CRASHED: errorType('SERVER_ERR_PLUGIN_CRASHED', 500, (service: string, why: string, restartInMs: number) =>
+    `${service} crashed (${why}); the other services go on, and it starts again in ${Math.round(restartInMs / 1000)} s`),
   PLUGIN_BLOCKED: errorType('SERVER_ERR_PLUGIN_BLOCKED', 500, (service: string, why: string) => `${service} not started: ${why}`),
   SERVICE_UNAVAILABLE: errorType('SERVER_ERR_SERVICE_UNAVAILABLE', 503, (what: string) => `${what} is not running`),
   DATA_LOCKED: errorType('SERVER_ERR_DATA_LOCKED', 500, (dir: string, pid: number) =>

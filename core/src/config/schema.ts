@@ -15,6 +15,7 @@ export const coreSections = {
     start_timeout: option.duration(10_000),
     stop_timeout: option.duration(10_000),
     drain_timeout: option.duration(10_000),
+    restart_backoff: option.duration(5_000),
   },
   http: {
     address: option.address('::'),

@@ -14,6 +14,7 @@ import compose from 'koa-compose';
 import { ServerErrors, SugarError } from '../errors.js';
 import { OwnedPort } from '../listeners.js';
 import type { BoundListener } from '../plugins/definition.js';
+import { runAs } from '../plugins/ownership.js';
 import type { Watchdog } from '../plugins/watchdog.js';
 import { createApp, type AppOptions } from './app.js';
 import { claimsOf, firstClash } from './route-claims.js';
@@ -64,8 +65,8 @@ export class MainHttpServer {
     const router = new Router();
     router.use((ctx, next) => {
       ctx.state.plugin = service;
-      if (!watchdog) return next();
-      return watchdog.time(service, 'route', next, () => ({ method: ctx.method, path: ctx.path }));
+      if (!watchdog) return runAs(service, next);
+      return runAs(service, () => watchdog.time(service, 'route', next, () => ({ method: ctx.method, path: ctx.path })));
     });
     return router;
   }

@@ -10,6 +10,7 @@ import { withTimeout, withTimeoutExcept } from '../timeout.js';
 import { PluginRuntime, type RuntimeDeps } from './context.js';
 import type { FeedState, PluginDefinition, StatusDetails } from './definition.js';
 import { orderServices } from './graph.js';
+import { runAs } from './ownership.js';
 import type { Candidate } from './manifest.js';
 
 export type PluginState = 'disabled' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'blocked';
@@ -50,11 +51,16 @@ export interface PluginStatus {
 export interface HostTimeouts {
   startMs: number;
   stopMs: number;
+  /** The first wait before restarting a plugin that crashed; doubled for each crash in a row, up to 64 times. */
+  restartBackoffMs: number;
 }
 
 interface Entry {
   planned: PlannedService;
   state: PluginState;
+  /** Crashes in a row (reset once it ran for a while), and the restart waiting for its turn. */
+  crashes?: number;
+  restart?: NodeJS.Timeout | undefined;
   error?: SugarError | undefined;
   since?: number | undefined;
   runtime?: PluginRuntime | undefined;
@@ -156,7 +162,38 @@ export class PluginHost {
     }
   }
 
+  /**
+   * `err` escaped from `service`'s own work (a timer, an event handler, a
+   * promise chain): mark it failed, close what it holds, and start it again
+   * after a back-off that doubles with each crash in a row. Every other plugin
+   * keeps serving. False when the service is not running (nothing to isolate).
+   */
+  crashed(service: string, err: unknown): boolean {
+    const entry = this.entries.get(service);
+    const runtime = entry?.runtime;
+    if (!entry || !runtime || entry.state !== 'running') return false;
+    const ranMs = Date.now() - (entry.since ?? Date.now());
+    const backoff = this.timeouts.restartBackoffMs;
+    // A plugin that ran well past its back-off before crashing starts the count again.
+    entry.crashes = ranMs > backoff * 2 ** Math.min(entry.crashes ?? 0, 6) * 4 ? 1 : (entry.crashes ?? 0) + 1;
+    const waitMs = backoff * 2 ** Math.min(entry.crashes - 1, 6);
+    entry.runtime = undefined;
+    entry.since = undefined;
+    this.startOrder = this.startOrder.filter((name) => name !== service);
+    const error = withCause(ServerErrors.PLUGIN_CRASHED(service, messageOf(err), waitMs), err);
+    this.settle(service, 'failed', error);
+    this.log.error({ plugin: service, err, restartInMs: waitMs, crashes: entry.crashes }, error.message);
+    void runtime.release();
+    entry.restart = setTimeout(() => {
+      entry.restart = undefined;
+      if (this.entries.get(service) === entry && entry.state === 'failed' && !entry.runtime) void this.startOne(service);
+    }, waitMs);
+    entry.restart.unref();
+    return true;
+  }
+
   async stopAll(): Promise<void> {
+    for (const entry of this.entries.values()) clearTimeout(entry.restart);
     for (const service of [...this.startOrder].reverse()) await this.stopOne(service);
   }
 
@@ -187,7 +224,7 @@ export class PluginHost {
     const ms = this.timeouts.startMs;
     try {
       await runtime.prepare();
-      const start = () => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx));
+      const start = () => runAs(service, () => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx)));
       // Opening the plugin's store grows with the deployment (seconds for half a million laptops), so it is not held against the plugin.
       await withTimeoutExcept(Promise.resolve().then(start), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms), () => runtime.openingStore);
       runtime.mount();
@@ -213,7 +250,7 @@ export class PluginHost {
     const stop = entry.planned.definition?.stop;
     try {
       if (stop) {
-        const timedStop = () => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx));
+        const timedStop = () => runAs(service, () => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx)));
         await withTimeout(Promise.resolve().then(timedStop), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
       }
     } catch (err) {
