@@ -21,6 +21,7 @@ import { urlFor } from './listeners.js';
 import { configFile, dropInDir, resolvePaths, type Paths } from './paths.js';
 import { discoverPlugins, installNodeModules } from './plugins/discover.js';
 import { makePlan } from './plugins/plan.js';
+import { pluginCommand } from './plugin-scaffold.js';
 
 interface StatusDocument {
   server: { state: string; version: string; uptime: number; config: { generation: number; lastError: string | null } };
@@ -47,6 +48,8 @@ Commands:
   plugins list     list installed plugins, whether they are on, and their state
   plugins enable NAME | plugins disable NAME
                    switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
+  plugin new NAME [--service S] [--dir DIR]
+                   write a new plugin package of your own, ready to build and test
   check-config     check /etc/sugar-server/ and the installed plugins without starting
   init             create the config folders under --root (add --dev for a developer setup)
   store check|dump|truncate
@@ -111,6 +114,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         return await status(rest);
       case 'plugins':
         return await plugins(rest);
+      case 'plugin':
+        return await pluginCommand(rest);
       case 'check-config':
         return await checkConfig(rest);
       case 'init':
