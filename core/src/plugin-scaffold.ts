@@ -27,6 +27,11 @@ sugar-server/testing) and README.md. Then: cd DIR && npm install && npm test.
 /** Where the templates sit: `templates/plugin/` beside `dist/` in this package. */
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/plugin/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+/**
+ * Templates whose own names would be mistaken when this package is packed: npm
+ * leaves out `.gitignore`, and a `*.test.*` file reads as a test shipped by mistake.
+ */
+const RENAMED: Readonly<Record<string, string>> = { gitignore: '.gitignore', 'src/index-test.ts': 'src/index.test.ts' };
 
 /** An npm package name, optionally scoped (lower case, as npm requires of new packages). */
 const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
@@ -72,7 +77,8 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<Scaffold
   };
   const files: string[] = [];
   for (const template of await templates(TEMPLATE_DIR)) {
-    const target = relative(TEMPLATE_DIR, template).replace(/\.tmpl$/, '').replace(/^gitignore$/, '.gitignore');
+    const named = relative(TEMPLATE_DIR, template).replace(/\.tmpl$/, '');
+    const target = RENAMED[named] ?? named;
     const text = (await readFile(template, 'utf8')).replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
       const value = values[key];
       if (value === undefined) throw new Error(`template ${template} names an unknown placeholder {{${key}}}`);
