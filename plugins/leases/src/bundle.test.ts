@@ -88,4 +88,9 @@ describe('formatBundle', () => {
   it('writes an empty bundle that reads back empty', () => {
     expect(formatBundle([])).toBe('[1,{}]');
   });
+
+  it('keeps serials made only of digits in byte order too (JavaScript objects put such keys first)', () => {
+    const text = formatBundle([['9', lease('9')], ['1A', lease('1A')], ['12', lease('12')]]);
+    expect(text).toBe(`[1,{"12":${JSON.stringify(lease('12'))},"1A":${JSON.stringify(lease('1A'))},"9":${JSON.stringify(lease('9'))}}]`);
+  });
 });

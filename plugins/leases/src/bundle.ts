@@ -54,10 +54,12 @@ export function parseBundle(data: Buffer | string): ParsedBundle {
 
 /** The canonical JSON form of `leases` (serial → its lease lines). */
 export function formatBundle(leases: Iterable<readonly [serial: string, text: string]>): string {
-  const sorted = [...leases].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const object: Record<string, string> = {};
-  for (const [serial, text] of sorted) object[serial] = text;
-  return JSON.stringify([1, object]);
+  // Written pair by pair: a JavaScript object lists keys made only of digits ("12") before the
+  // others, whatever order they were set in, so JSON.stringify of one would not be sorted.
+  const table = new Map<string, string>();
+  for (const [serial, text] of [...leases].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) table.set(serial, text);
+  const pairs = [...table].map(([serial, text]) => `${JSON.stringify(serial)}:${JSON.stringify(text)}`);
+  return `[1,{${pairs.join(',')}}]`;
 }
 
 function parseLineBundle(text: string): ParsedBundle {
