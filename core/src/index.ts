@@ -33,4 +33,5 @@ export type { Clock } from './tokens.js';
 export { readBody, readJson } from './http/body.js';
 export type { BodyOptions } from './http/body.js';
 export type { Store } from './storage.js';
+export { syncDir } from './storage.js';
 export type { Logger } from './log.js';

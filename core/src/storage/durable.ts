@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** fsync a folder: a create, rename or unlink in it is durable only once its entry is on disk. */
+/**
+ * fsync a folder (or a file): a create, rename or unlink in a folder is durable
+ * only once the folder's entry is on disk.
+ */
 export async function syncDir(dir: string): Promise<void> {
   const folder = await open(dir, 'r');
   try {

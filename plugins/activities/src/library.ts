@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { constants, copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, copyFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSugarError, type Logger, type Store } from 'sugar-server';
+import { isSugarError, syncDir, type Logger, type Store } from 'sugar-server';
 import type { BundleLimits } from './bundle-checks.js';
 import { inspectBundle, type BundleContents } from './bundle-inspector.js';
 import { recordOf, type BundleRecord } from './bundle-record.js';
@@ -255,10 +255,10 @@ export class Library {
 
   /** fsync `temp`, rename it to `name`, fsync the folder; returns the record of the file now in place. */
   private async putInPlace(temp: string, name: string, contents: BundleContents): Promise<BundleRecord> {
-    await syncPath(temp);
+    await syncDir(temp);
     const target = join(this.dir, name);
     await rename(temp, target);
-    await syncPath(this.dir);
+    await syncDir(this.dir);
     const info = await stat(target);
     const bundle = recordOf(name, info.mtimeMs, contents);
     this.files.set(name, { size: info.size, mtimeMs: info.mtimeMs, bundle });
@@ -304,15 +304,6 @@ function problemOf(err: { code: string; message: string }): { code: string; reas
   return { code: err.code, reason: err.message };
 }
 
-/** fsync a file or folder, so a rename of it (or in it) survives a crash. */
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -10,7 +10,7 @@ import { entryBundle, ENTRY_BUNDLE_TYPE } from './entry-bundle.js';
 import { BackupErrors } from './errors.js';
 import { isEntryUid, listEntries, readEntry } from './journal-entries.js';
 import { isSnapshotName } from './laptop-folder.js';
-import { isSerial } from './serial.js';
+import { isSerial } from 'sugar-server-registry';
 import { snapshotArchive } from './snapshot-archive.js';
 import type { VolumePruner } from './volume-pruner.js';
 

@@ -7,7 +7,7 @@
  * first.
  */
 import type { RecentClients } from './recent-clients.js';
-import { isSerial } from './serial.js';
+import { isSerial } from 'sugar-server-registry';
 import type { SystemProbe } from './volume.js';
 
 export interface AvailabilityLimits {

@@ -10,7 +10,7 @@ import type { BackupDocument, LaptopRecord, SnapshotRecord } from './backup-reco
 import { BackupErrors } from './errors.js';
 import { COMPLETION, type LaptopFolders } from './laptop-folder.js';
 import { snapshotsToPrune, type RetentionPolicy } from './retention.js';
-import { isSerial } from './serial.js';
+import { isSerial } from 'sugar-server-registry';
 import { latestSnapshot, listSnapshots, recover, removeSnapshot, takeSnapshot } from './snapshots.js';
 import { folderUsage } from './usage.js';
 

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { definePlugin, Tokens, type PluginContext } from 'sugar-server';
+import { definePlugin, type PluginContext } from 'sugar-server';
 import { RegistryToken, type LaptopRegistry } from 'sugar-server-registry';
 import { mountAdminApi } from './admin-api.js';
 import { Availability } from './availability.js';
@@ -37,7 +37,7 @@ export default definePlugin({
     await mkdir(folders.root, { recursive: true, mode: 0o750 });
     const rsyncHome = join(ctx.dataDir, 'rsync-home');
     await mkdir(rsyncHome, { recursive: true, mode: 0o750 });
-    const now = clockOf(ctx);
+    const now = () => ctx.clock.now();
 
     // The volume quota is checked after each snapshot; the pruner needs the service, so it is made just after.
     let afterSnapshot = () => {};
@@ -129,12 +129,3 @@ function registryOf(ctx: PluginContext<BackupConfig>): LaptopRegistry | null {
   }
 }
 
-/** The core's clock (tests and the snapshots agree on "now"); the system clock if none is registered. */
-function clockOf(ctx: PluginContext<BackupConfig>): () => number {
-  try {
-    const clock = ctx.container.resolve(Tokens.Clock);
-    return () => clock.now();
-  } catch {
-    return () => Date.now();
-  }
-}

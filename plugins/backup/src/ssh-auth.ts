@@ -8,7 +8,7 @@
  */
 import ssh2 from 'ssh2';
 import type { LaptopRegistry } from 'sugar-server-registry';
-import { isSerial } from './serial.js';
+import { isSerial } from 'sugar-server-registry';
 
 /** What the client offered, as ssh2 reports a publickey attempt. */
 export interface KeyOffer {

@@ -5,9 +5,9 @@
  * damaged archive) leaves the index in use, and says why in the status.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'sugar-server';
+import { syncDir, type Logger } from 'sugar-server';
 import { ActiveCategories } from './active-categories.js';
 import { BlacklistIndex } from './blacklist-index.js';
 import type { CompileJob, CompileOutcome, CompileProgress } from './compile.js';
@@ -252,15 +252,5 @@ export class BlacklistsService {
   private use(index: BlacklistIndex): void {
     this.live = index;
     this.decider = new Decider(index, this.active, this.deps.config.page_url);
-  }
-}
-
-/** fsync a folder, so that a rename in it survives a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -4,7 +4,7 @@
  * stolen and watch expiry; the upstream's bundle and stolen list are mirrored
  * when configured, and everything held is published as a feed.
  */
-import { definePlugin, Tokens, type PluginContext } from 'sugar-server';
+import { definePlugin } from 'sugar-server';
 import { activationHandler } from './activation-server.js';
 import { importCommand } from './commands/import.js';
 import { reportCommand } from './commands/report.js';
@@ -35,7 +35,7 @@ export default definePlugin({
       publicKey,
       signingKey,
       container: ctx.container,
-      now: clockOf(ctx),
+      now: () => ctx.clock.now(),
       warningDays: Math.round(config.expiry_warning / DAY_MS),
     });
 
@@ -65,12 +65,3 @@ export type { LeaseReport, ExpiringSerial, ExpiredSerial } from './report.js';
 export type { RegistryView, RegisteredLaptop } from './registry.js';
 export type { StolenEntry, StolenSource } from './stolen-sets.js';
 
-/** The core's clock (tests and the report agree on "now"); the system clock if none is registered. */
-function clockOf(ctx: PluginContext<LeasesConfig>): () => number {
-  try {
-    const clock = ctx.container.resolve(Tokens.Clock);
-    return () => clock.now();
-  } catch {
-    return () => Date.now();
-  }
-}
