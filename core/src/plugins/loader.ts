@@ -1,11 +1,22 @@
 /** Imports a checked candidate's entry module and checks what it exports. */
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ServerErrors, withCause, type SugarError } from '../errors.js';
 import { withTimeout } from '../timeout.js';
 import type { PluginDefinition } from './definition.js';
 import type { Candidate } from './manifest.js';
 
+let coreResolvable = false;
+
+/** From here on, a plugin without its own copy of `sugar-server` imports this one (see core-resolve.ts). */
+function makeCoreResolvable(): void {
+  if (coreResolvable) return;
+  coreResolvable = true;
+  register('./core-resolve.js', import.meta.url, { data: { coreURL: import.meta.url } });
+}
+
 export async function loadDefinition(candidate: Candidate, timeoutMs: number): Promise<PluginDefinition> {
+  makeCoreResolvable();
   let module: Record<string, unknown>;
   try {
     module = await withTimeout(import(pathToFileURL(candidate.entry).href), timeoutMs, () =>
