@@ -8,7 +8,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, coreAdminRouter, ensureAdminToken, readAdminToken } from './admin.js';
 import type { CoreConfig } from './config/schema.js';
@@ -21,7 +20,7 @@ import { urlFor } from './listeners.js';
 import { DataDirLock } from './lock.js';
 import { createLogger, RecentLog, type Logger } from './log.js';
 import { Announcer } from './mdns.js';
-import { Metrics } from './metrics.js';
+import { Metrics, metricsRoute } from './metrics.js';
 import { adminTokenFile, type Paths } from './paths.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
 import { currentPlugin } from './plugins/ownership.js';
@@ -29,7 +28,7 @@ import { PluginHost } from './plugins/host.js';
 import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
-import { StatusBoard, type ConfigInfo, type ServerState } from './status.js';
+import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
 import { Tokens } from './tokens.js';
 
 export const SERVER_VERSION: string = (
@@ -41,117 +40,130 @@ export class Daemon {
   private configInfo: ConfigInfo;
   private reloading: Promise<boolean> = Promise.resolve(true);
   private stopping: Promise<void> | undefined;
+  /** The admin token the guard checks; a reload may replace it. */
+  private readonly credential: { token: string };
   private readonly announcer: Announcer;
-  readonly url: string;
+  private readonly http: MainHttpServer;
+  readonly host: PluginHost;
+  readonly container: DependencyContainer;
 
+  /** Builds every part and wires them; nothing listens or runs until {@link run}. */
   private constructor(
     readonly paths: Paths,
     private plan: Plan,
     readonly log: Logger,
+    recentLog: RecentLog,
     private readonly lock: DataDirLock,
-    private adminToken: string,
-    private readonly http: MainHttpServer,
-    readonly host: PluginHost,
-    readonly container: DependencyContainer,
+    adminToken: string,
     readonly startedAt: number,
   ) {
+    const core = plan.core;
     this.configInfo = { generation: 1, loadedAt: startedAt, lastError: null };
+    this.credential = { token: adminToken };
     this.announcer = new Announcer(log);
-    this.url = urlFor(http.address!.address, http.address!.port);
+    this.container = createRootContainer();
+    const metrics = new Metrics();
+    const feeds = new FeedPublisher();
+    this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit });
+    const requireAdmin = adminGuard(() => this.credential.token);
+    this.host = new PluginHost(
+      log,
+      {
+        log,
+        metrics,
+        container: this.container,
+        services: new ServiceDirectory(this.container),
+        feeds,
+        http: this.http,
+        requireAdmin,
+        dataDir: paths.data,
+        etcDir: paths.etc,
+        defaultAddress: core.http.address,
+        bodyLimit: core.http.body_limit,
+        drainMs: core.core.drain_timeout,
+        watchdog: new Watchdog(log, metrics),
+      },
+      hostTimeouts(core),
+    );
+    const host = this.host;
+    metrics.watchPlugins(() => host.list().map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
+    const board = new StatusBoard({
+      version: SERVER_VERSION,
+      api: PLUGIN_API_VERSION,
+      startedAt,
+      state: () => this.state,
+      host,
+      config: () => this.configInfo,
+      discovery: () => ({ discovery: this.plan.discovery, selection: this.plan.selection }),
+      eventLoopLag: () => metrics.eventLoopLag(),
+    });
+    this.http.serveCore('/status', statusRoute(board));
+    this.http.serveCore('/metrics', metricsRoute(metrics));
+    // ':' cannot start a service name, so no plugin's router can take these slots.
+    this.http.mount(':feeds', feeds.router);
+    this.http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
+    this.http.answerWhileStarting((path) => host.startingOwner(path));
+    this.container.register(Tokens.Config, { useFactory: () => this.plan.core });
+    this.container.register(Tokens.Logger, { useValue: log });
+    this.container.register(Tokens.Paths, { useValue: paths });
+    this.container.register(Tokens.Metrics, { useValue: metrics });
+    this.container.register(Tokens.Clock, { useValue: { now: () => Date.now() } });
   }
 
+  /** Open the daemon for `paths` and run it: what `sugar-server start` does. */
   static async start(paths: Paths): Promise<Daemon> {
+    const daemon = await Daemon.open(paths);
+    await daemon.run();
+    return daemon;
+  }
+
+  /**
+   * What must hold before anything is built: a plan the configuration and the
+   * installed plugins allow, the data folder locked for this process, the
+   * admin token.
+   */
+  static async open(paths: Paths): Promise<Daemon> {
     const startedAt = Date.now();
     const planned = await makePlan(paths);
     if (!planned.ok) throw ServerErrors.CONFIG([...planned.problems]);
     const plan = planned.plan;
-    const core = plan.core;
     const recentLog = new RecentLog();
-    const log = createLogger(core.log.level, {}, recentLog);
+    const log = createLogger(plan.core.log.level, {}, recentLog);
     log.info({ version: SERVER_VERSION, root: paths.root, files: plan.files }, 'sugar-server starting');
     for (const rejected of plan.discovery.rejected) log.warn({ package: rejected.packageName, dir: rejected.dir }, `plugin skipped: ${rejected.reason}`);
 
     await mkdir(paths.data, { recursive: true, mode: 0o750 });
     await mkdir(paths.etc, { recursive: true });
     const lock = await DataDirLock.acquire(paths.data);
-    let http: MainHttpServer | undefined;
     try {
       const adminToken = await ensureAdminToken(adminTokenFile(paths));
-      const container = createRootContainer();
-      const services = new ServiceDirectory(container);
-      const feeds = new FeedPublisher();
-
-      // The board and metrics read the daemon lazily: it exists once the port is bound.
-      let daemon: Daemon | undefined;
-      const metrics = new Metrics(() =>
-        (daemon?.host.list() ?? []).map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
-      const board = new StatusBoard({
-        version: SERVER_VERSION,
-        api: PLUGIN_API_VERSION,
-        startedAt,
-        state: () => daemon?.state ?? 'starting',
-        get host() {
-          return daemon!.host;
-        },
-        config: () => daemon!.configInfo,
-        discovery: () => daemon && { discovery: daemon.plan.discovery, selection: daemon.plan.selection },
-        eventLoopLag: () => metrics.eventLoopLag(),
-      });
-      const coreRoutes = new Map<string, (ctx: Context) => void | Promise<void>>([
-        ['/status', (ctx) => {
-          ctx.set('Content-Type', 'application/json; charset=utf-8');
-          ctx.set('Cache-Control', 'no-store');
-          ctx.body = board.body();
-        }],
-        ['/metrics', async (ctx) => {
-          ctx.set('Content-Type', metrics.registry.contentType);
-          ctx.body = await metrics.text();
-        }],
-      ]);
-
-      http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit }, coreRoutes);
-      // ':' cannot start a service name, so no plugin's router can take this slot.
-      http.mount(':feeds', feeds.router);
-      const requireAdmin = adminGuard(() => daemon!.adminToken);
-      http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
-      const host = new PluginHost(
-        log,
-        {
-          log,
-          metrics,
-          container,
-          services,
-          feeds,
-          http,
-          requireAdmin,
-          dataDir: paths.data,
-          etcDir: paths.etc,
-          defaultAddress: core.http.address,
-          bodyLimit: core.http.body_limit,
-          drainMs: core.core.drain_timeout,
-          watchdog: new Watchdog(log, metrics),
-        },
-        { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout, restartBackoffMs: core.core.restart_backoff },
-      );
-      http.answerWhileStarting((path) => host.startingOwner(path));
-      container.register(Tokens.Config, { useFactory: () => daemon!.plan.core });
-      container.register(Tokens.Logger, { useValue: log });
-      container.register(Tokens.Paths, { useValue: paths });
-      container.register(Tokens.Metrics, { useValue: metrics });
-      container.register(Tokens.Clock, { useValue: { now: () => Date.now() } });
-
-      await http.listen(core.http.port, core.http.address);
-      daemon = new Daemon(paths, plan, log, lock, adminToken, http, host, container, startedAt);
-      log.info({ url: daemon.url }, `HTTP listening at ${daemon.url}; starting plugins`);
-      await host.apply(plan.services);
-      daemon.announce();
-      await writeRunFiles(paths, daemon.url);
-      daemon.state = 'running';
-      log.info({ url: daemon.url }, `sugar-server ready at ${daemon.url}`);
-      return daemon;
+      return new Daemon(paths, plan, log, recentLog, lock, adminToken, startedAt);
     } catch (err) {
-      await http?.close(0);
       await lock.release();
+      throw err;
+    }
+  }
+
+  /** Where the main HTTP server listens, once {@link run} bound it. */
+  get url(): string {
+    const bound = this.http.address;
+    return bound ? urlFor(bound.address, bound.port) : '';
+  }
+
+  /** Listen, start the plugins, announce, record the pid and URL. */
+  async run(): Promise<void> {
+    const { http } = this.plan.core;
+    try {
+      await this.http.listen(http.port, http.address);
+      this.log.info({ url: this.url }, `HTTP listening at ${this.url}; starting plugins`);
+      await this.host.apply(this.plan.services);
+      this.announce();
+      await writeRunFiles(this.paths, this.url);
+      this.state = 'running';
+      this.log.info({ url: this.url }, `sugar-server ready at ${this.url}`);
+    } catch (err) {
+      await this.http.close(0);
+      await this.lock.release();
       throw err;
     }
   }
@@ -190,9 +202,9 @@ export class Daemon {
       const next = planned.plan;
       this.warnAboutRestartOnly(this.plan.core, next.core);
       this.log.level = next.core.log.level;
-      this.host.timeouts = { startMs: next.core.core.start_timeout, stopMs: next.core.core.stop_timeout, restartBackoffMs: next.core.core.restart_backoff };
+      this.host.timeouts = hostTimeouts(next.core);
       this.plan = next;
-      this.adminToken = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.adminToken);
+      this.credential.token = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.credential.token);
       await this.host.apply(next.services);
       this.configInfo = { generation: this.configInfo.generation + 1, loadedAt: Date.now(), lastError: null };
       this.announce();
@@ -234,4 +246,8 @@ export class Daemon {
     if (before.core.drain_timeout !== after.core.drain_timeout) changed.push('drain_timeout');
     if (changed.length) this.log.warn({ keys: changed }, `changes to ${changed.join(', ')} take effect after a restart`);
   }
+}
+
+function hostTimeouts(core: CoreConfig) {
+  return { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout, restartBackoffMs: core.core.restart_backoff };
 }

@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), served as text at `/metrics`. */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Context } from 'koa';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 
 export interface PluginStateSample {
@@ -114,7 +115,12 @@ export class Metrics {
   private readonly lag = new EventLoopLag();
   private readonly slowCallbacks: Counter<'plugin' | 'phase'>;
 
-  constructor(pluginStates: () => readonly PluginStateSample[]) {
+  /** Where the plugin-state gauge reads from; see {@link watchPlugins}. */
+  private pluginStates: () => readonly PluginStateSample[];
+
+  constructor(pluginStates: () => readonly PluginStateSample[] = () => []) {
+    this.pluginStates = pluginStates;
+    const states = () => this.pluginStates();
     collectDefaultMetrics({ register: this.registry });
     this.registry.registerMetric(this.requests as unknown as Metric);
     new Gauge({
@@ -124,7 +130,7 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const sample of pluginStates()) this.set({ service: sample.service, package: sample.packageName, state: sample.state }, 1);
+        for (const sample of states()) this.set({ service: sample.service, package: sample.packageName, state: sample.state }, 1);
       },
     });
     this.slowCallbacks = new Counter({
@@ -134,6 +140,11 @@ export class Metrics {
       registers: [this.registry],
     });
   }
+  /** Read plugin states for the gauge from `states` (the host, once it exists). */
+  watchPlugins(states: () => readonly PluginStateSample[]): void {
+    this.pluginStates = states;
+  }
+
 
   observeSlowCallback(plugin: string, phase: string): void {
     this.slowCallbacks.inc({ plugin, phase });
@@ -151,4 +162,12 @@ export class Metrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** `GET /metrics`: Prometheus text. */
+export function metricsRoute(metrics: Metrics): (ctx: Context) => Promise<void> {
+  return async (ctx) => {
+    ctx.set('Content-Type', metrics.registry.contentType);
+    ctx.body = await metrics.text();
+  };
 }

@@ -4,6 +4,7 @@
  * state or the uptime second ticks, so polling it costs one string write.
  */
 import type { LagSummary } from './metrics.js';
+import type { Context } from 'koa';
 import type { Discovery } from './plugins/discover.js';
 import type { PluginHost } from './plugins/host.js';
 import type { Selection } from './plugins/selection.js';
@@ -92,4 +93,13 @@ export class StatusBoard {
       rejected,
     };
   }
+}
+
+/** `GET /status`: the board's bytes, never cached by clients. */
+export function statusRoute(board: StatusBoard): (ctx: Context) => void {
+  return (ctx) => {
+    ctx.set('Content-Type', 'application/json; charset=utf-8');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = board.body();
+  };
 }

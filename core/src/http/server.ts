@@ -35,10 +35,15 @@ export class MainHttpServer {
   /** Which plugin, not running yet, will serve a path; see {@link answerWhileStarting}. */
   private startingOwner: (path: string) => string | undefined = () => undefined;
 
-  constructor(options: AppOptions, coreRoutes: CoreRoutes) {
+  /** The core's fixed paths; {@link serveCore} adds to it before the port opens. */
+  private readonly table: Map<string, (ctx: Context) => void | Promise<void>>;
+
+  constructor(options: AppOptions, coreRoutes: CoreRoutes = new Map()) {
+    this.table = new Map(coreRoutes);
+    const table = this.table;
     this.app = createApp(options);
     this.app.use((ctx, next) => {
-      const handler = coreRoutes.get(ctx.path);
+      const handler = table.get(ctx.path);
       if (!handler) return this.pluginStack(ctx, next).then(() => this.unserved(ctx));
       if (ctx.method === 'GET' || ctx.method === 'HEAD') return handler(ctx);
       ctx.set('Allow', 'GET, HEAD');
@@ -46,6 +51,12 @@ export class MainHttpServer {
     });
     this.port = OwnedPort.http('HTTP server', this.app);
     this.claims.set(':table', new Set([...coreRoutes.keys()].map((path) => `GET ${path}`)));
+  }
+
+  /** Answer GET and HEAD of exactly `path` from the core's table. */
+  serveCore(path: string, handler: (ctx: Context) => void | Promise<void>): void {
+    this.table.set(path, handler);
+    this.claims.set(':table', new Set([...this.table.keys()].map((key) => `GET ${key}`)));
   }
 
   /**
