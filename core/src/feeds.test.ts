@@ -120,6 +120,20 @@ describe('MirroredFeed', () => {
     expect(await readlink(join(dir, 'feeds/notes/current'))).toBe(before);
   });
 
+  it('refuses a manifest listing a file of the name the mirror keeps its own copy of the manifest under', async () => {
+    publisher.files.set('.manifest.json', 'the publisher\'s file');
+    const state = await mirror().refresh();
+    expect(state.lastError).toMatch(/^feed manifest at .* is not usable: files\[0\]\.path "\.manifest\.json"/);
+    expect(applied).toEqual([]);
+  });
+
+  it('refuses a manifest listing a file and a folder of one name, which no snapshot can hold', async () => {
+    publisher.files.set('a', 'a file').set('a/b', 'a file in a folder a');
+    const state = await mirror().refresh();
+    expect(state.lastError).toMatch(/^feed manifest at .* is not usable: files\[0\]\.path "a" is also a folder of files\[1\]\.path "a\/b"/);
+    expect(applied).toEqual([]);
+  });
+
   it('keeps the last good copy when the plugin refuses the new one, and says why', async () => {
     publisher.files.set('a.txt', 'one');
     const feed = mirror();

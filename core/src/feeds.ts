@@ -43,6 +43,8 @@ export const FeedErrors = {
 const SAFE_PATH = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const MAX_FILES = 100_000;
+/** Where a snapshot keeps the manifest it was made from, beside the feed's files. */
+const SNAPSHOT_MANIFEST = '.manifest.json';
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export function isSafeFeedPath(path: string): boolean {
@@ -66,6 +68,18 @@ export function checkManifest(value: unknown, url: string): FeedManifest {
     if (typeof sha256 !== 'string' || !SHA256.test(sha256)) throw bad(`files[${i}].sha256 must be 64 lower-case hex digits`);
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw bad(`files[${i}].size must be a whole number of bytes`);
     return { path, sha256, size };
+  });
+  // Every file must fit in one snapshot folder beside the mirror's own record of the manifest.
+  const folders = new Map<string, number>();
+  checked.forEach(({ path }, i) => {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      if (!folders.has(path.slice(0, slash))) folders.set(path.slice(0, slash), i);
+    }
+  });
+  checked.forEach(({ path }, i) => {
+    if (path === SNAPSHOT_MANIFEST) throw bad(`files[${i}].path "${path}" is the name the mirror keeps the manifest under`);
+    const inside = folders.get(path);
+    if (inside !== undefined) throw bad(`files[${i}].path "${path}" is also a folder of files[${inside}].path "${checked[inside]!.path}"`);
   });
   return { name, generated, files: checked };
 }
@@ -202,7 +216,7 @@ export class MirroredFeed implements FeedMirror {
     await mkdir(staging, { recursive: true });
     try {
       for (const file of manifest.files) await this.fetchFile(file, staging);
-      await writeFile(join(staging, '.manifest.json'), JSON.stringify(manifest));
+      await writeFile(join(staging, SNAPSHOT_MANIFEST), JSON.stringify(manifest));
       const dir = join(this.root, 'snapshots', id);
       await rename(staging, dir);
       const snapshot = new DiskSnapshot(dir, manifest);
@@ -279,7 +293,7 @@ export class MirroredFeed implements FeedMirror {
     try {
       const target = await readlink(join(this.root, 'current'));
       const dir = join(this.root, target);
-      const manifest = checkManifest(JSON.parse(await readFile(join(dir, '.manifest.json'), 'utf8')), dir);
+      const manifest = checkManifest(JSON.parse(await readFile(join(dir, SNAPSHOT_MANIFEST), 'utf8')), dir);
       this.validators = JSON.parse(await readFile(join(this.root, 'validators.json'), 'utf8').catch(() => '{}')) as Validators;
       return new DiskSnapshot(dir, manifest);
     } catch {
