@@ -5,29 +5,26 @@
  */
 import { join } from 'node:path';
 import { readAdminToken } from './admin.js';
-import { readConfig } from './config/load.js';
-import { checkCoreSections, checkSection } from './config/schema.js';
+import { checkSection } from './config/schema.js';
 import { readRunningUrl } from './control.js';
 import { ServerErrors, SugarError } from './errors.js';
 import { adminTokenFile, type Paths } from './paths.js';
 import type { CommandContext } from './plugins/definition.js';
-import { discoverPlugins, installNodeModules } from './plugins/discover.js';
 import { loadDefinition } from './plugins/loader.js';
-import { selectPlugins } from './plugins/selection.js';
+import { readSettings } from './plugins/plan.js';
 
 /** Run `args[0]` of the plugin providing `service`; undefined when no plugin provides it. */
 export async function runPluginCommand(paths: Paths, service: string, args: readonly string[]): Promise<number | undefined> {
-  const raw = await readConfig(paths);
-  const core = checkCoreSections(raw.doc);
-  if (raw.problems.length || !core.ok) throw ServerErrors.CONFIG([...raw.problems, ...(core.ok ? [] : core.problems)]);
-  const discovery = await discoverPlugins([...installNodeModules(), ...core.value.core.plugin_dirs]);
-  const choice = selectPlugins(discovery, raw.doc).services.get(service);
+  const read = await readSettings(paths);
+  if (!read.ok) throw ServerErrors.CONFIG([...read.problems]);
+  const { core, selection } = read.settings;
+  const choice = selection.services.get(service);
   if (!choice) return undefined;
   const provider = choice.provider;
   if (!provider) {
     throw ServerErrors.USAGE(`${choice.providers.length} packages provide "${service}"; choose one with [providers] ${service} = <package>`);
   }
-  const definition = await loadDefinition(provider, core.value.core.start_timeout);
+  const definition = await loadDefinition(provider, core.core.start_timeout);
   const commands = definition.commands ?? {};
   const [name, ...rest] = args;
 

@@ -24,14 +24,28 @@ export interface Plan {
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: readonly string[] };
 
-export async function makePlan(paths: Paths): Promise<PlanResult> {
+/** What every use of the configuration starts from: the files, the core's sections, the installed plugins and who provides what. */
+export interface Settings {
+  readonly files: readonly string[];
+  readonly core: CoreConfig;
+  readonly discovery: Discovery;
+  readonly selection: Selection;
+}
+
+/** Read the files, check the core's sections, find the plugins and select providers; no plugin code is loaded. */
+export async function readSettings(paths: Paths): Promise<{ ok: true; settings: Settings } | { ok: false; problems: readonly string[] }> {
   const raw = await readConfig(paths);
   if (raw.problems.length) return { ok: false, problems: raw.problems };
   const core = checkCoreSections(raw.doc);
   if (!core.ok) return { ok: false, problems: core.problems };
-
   const discovery = await discoverPlugins([...installNodeModules(), ...core.value.core.plugin_dirs]);
-  const selection = selectPlugins(discovery, raw.doc);
+  return { ok: true, settings: { files: raw.files, core: core.value, discovery, selection: selectPlugins(discovery, raw.doc) } };
+}
+
+export async function makePlan(paths: Paths): Promise<PlanResult> {
+  const read = await readSettings(paths);
+  if (!read.ok) return read;
+  const { files, core, discovery, selection } = read.settings;
   const problems = [...selection.problems];
   const services: PlannedService[] = [];
 
@@ -44,7 +58,7 @@ export async function makePlan(paths: Paths): Promise<PlanResult> {
     let definition: PluginDefinition | undefined;
     let loadError: SugarError | undefined;
     try {
-      definition = await loadDefinition(choice.provider, core.value.core.start_timeout);
+      definition = await loadDefinition(choice.provider, core.core.start_timeout);
     } catch (err) {
       loadError = isSugarError(err) ? err : ServerErrors.PLUGIN_IMPORT(choice.provider.packageName, String(err));
     }
@@ -58,5 +72,5 @@ export async function makePlan(paths: Paths): Promise<PlanResult> {
   }
 
   if (problems.length) return { ok: false, problems };
-  return { ok: true, plan: { files: raw.files, core: core.value, discovery, selection, services } };
+  return { ok: true, plan: { files, core, discovery, selection, services } };
 }
