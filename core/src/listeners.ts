@@ -8,7 +8,6 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import type Koa from 'koa';
 import { ServerErrors, withCause } from './errors.js';
 import type { Logger } from './log.js';
-import type { BoundListener } from './plugins/definition.js';
 
 /**
  * A school's laptops boot together at 8 o'clock: hundreds connect in the same
@@ -16,6 +15,13 @@ import type { BoundListener } from './plugins/definition.js';
  * them wait a retransmit; the kernel still caps this at net.core.somaxconn.
  */
 export const LISTEN_BACKLOG = 4096;
+
+/** Where a port ended up bound. */
+export interface BoundListener {
+  readonly address: string;
+  /** The port actually bound (differs from the spec's when it asked for 0). */
+  readonly port: number;
+}
 
 /** Ports this process holds, by number, and who holds them: a clash names the holder. */
 const holders = new Map<number, string>();

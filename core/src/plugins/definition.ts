@@ -8,6 +8,7 @@ import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { ConfigOf, ConfigShape } from '../config/options.js';
+import type { BoundListener } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../storage.js';
 import type { Clock } from '../tokens.js';
@@ -38,11 +39,7 @@ export interface ListenSpec {
   readonly address?: string;
 }
 
-export interface BoundListener {
-  readonly address: string;
-  /** The port actually bound (differs from the spec's when it asked for 0). */
-  readonly port: number;
-}
+export type { BoundListener };
 
 export interface HttpListener extends BoundListener {
   /** Routes served on this port only. */
