@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,7 @@ async function installOffline(dir: string, coreTarball: string): Promise<void> {
 describe('a plugin written outside this repository', () => {
   let work: string;
   let coreTarball: string;
+  let tools: string;
   let pluginDir: string;
   let daemon: DaemonProcess | undefined;
 
@@ -117,7 +118,7 @@ describe('a plugin written outside this repository', () => {
     coreTarball = join(work, packed[0]!.filename);
 
     // The author installs the core to have its command, and scaffolds.
-    const tools = join(work, 'tools');
+    tools = join(work, 'tools');
     await mkdir(tools);
     await writeFile(join(tools, 'package.json'), JSON.stringify({ name: 'tools', version: '1.0.0', private: true, dependencies: { 'sugar-server': 'file:sugar-server.tgz' } }));
     await installOffline(tools, coreTarball);
@@ -131,6 +132,18 @@ describe('a plugin written outside this repository', () => {
     await writeFile(pkgFile, JSON.stringify(pkg, null, 2));
     await installOffline(pluginDir, coreTarball);
   }, 120_000);
+
+  /** Pack the built package in `dir` and unpack it into the server's plugin folder, as the README says. */
+  async function installPlugin(dir: string, name: string): Promise<string[]> {
+    // Built by the tests; `npm pack` alone would build it again (prepack).
+    const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], dir)) as { filename: string; files: { path: string }[] }[];
+    const installed = join(work, 'server/plugins', name);
+    await mkdir(installed, { recursive: true });
+    await run('tar', ['-xzf', join(work, packed[0]!.filename), '--strip-components=1', '-C', installed], work);
+    return packed[0]!.files.map((f) => f.path).sort();
+  }
+
+  const serverConfig = () => `[core]\nplugin_dirs = ${join(work, 'server/plugins')}\n\n[http]\naddress = 127.0.0.1\nport = 0\n\n[mdns]\nenabled = off\n`;
 
   afterAll(async () => {
     await daemon?.dispose();
@@ -175,15 +188,10 @@ describe('a plugin written outside this repository', () => {
   });
 
   it('runs in this checkout\'s daemon once unpacked into a plugin_dirs folder, with no node_modules of its own', async () => {
-    // Built by the tests above; `npm pack` alone would build it again (prepack).
-    const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], pluginDir)) as { filename: string; files: { path: string }[] }[];
-    expect(packed[0]!.files.map((f) => f.path).sort()).toEqual(['README.md', 'dist/index.d.ts', 'dist/index.js', 'dist/index.js.map', 'package.json']);
-    const installed = join(work, 'server/plugins', NAME);
-    await mkdir(installed, { recursive: true });
-    await run('tar', ['-xzf', join(work, packed[0]!.filename), '--strip-components=1', '-C', installed], work);
+    expect(await installPlugin(pluginDir, NAME)).toEqual(['README.md', 'dist/index.d.ts', 'dist/index.js', 'dist/index.js.map', 'package.json']);
 
     daemon = await DaemonProcess.start({
-      baseConfig: `[core]\nplugin_dirs = ${join(work, 'server/plugins')}\n\n[http]\naddress = 127.0.0.1\nport = 0\n\n[mdns]\nenabled = off\n`,
+      baseConfig: serverConfig(),
       config: '[plugins]\nhello = on\n\n[hello]\ngreeting = hello from the school\n',
     });
     const response = await daemon.fetch('/hello/v1/hello');
@@ -191,6 +199,25 @@ describe('a plugin written outside this repository', () => {
     expect(await response.json()).toMatchObject({ greeting: 'hello from the school' });
     const status = await daemon.status();
     expect(daemon.plugin(status, 'hello')).toMatchObject({ package: NAME, version: '0.1.0', state: 'running', error: null });
+  });
+
+  it('takes the place of one of our services when [providers] picks it', async () => {
+    const variant = join(work, 'registry-local');
+    const name = '@myschool/sugar-server-registry-local';
+    await run(join(tools, 'node_modules/.bin/sugar-server'), ['plugin', 'new', name, '--service', 'registry', '--dir', variant], work);
+    await symlink(join(pluginDir, 'node_modules'), join(variant, 'node_modules'));
+    await run('npx', ['tsc'], variant);
+    await installPlugin(variant, name);
+
+    await daemon?.dispose();
+    daemon = await DaemonProcess.start({
+      baseConfig: serverConfig(),
+      config: `[plugins]\nregistry = on\n\n[providers]\nregistry = ${name}\n\n[registry]\ngreeting = our own registry\n`,
+    });
+    expect(await (await daemon.fetch('/registry/v1/hello')).json()).toMatchObject({ greeting: 'our own registry' });
+    const status = await daemon.status();
+    expect(daemon.plugin(status, 'registry')).toMatchObject({ package: name, state: 'running' });
+    expect(status.standby).toContainEqual(expect.objectContaining({ service: 'registry', package: 'sugar-server-registry' }));
   });
 });
 
