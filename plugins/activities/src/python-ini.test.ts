@@ -49,6 +49,7 @@ const SAMPLES = [
   '[Activity]\r\nname = crlf\r\nicon = i\r\n',
   '[Activity]\nname =\ntags = a;b;\n',
   '[Activity]\nname\t=\tTab\u00a0\n',
+  '[Activity]\nname = a\rb\nsum\u2028mary = x\u2028y\nkey\r = v\n _=rN__c\u2028= a : \n',
 ];
 
 describe('activity.info read as Python configparser reads it', () => {
@@ -72,6 +73,13 @@ describe('activity.info read as Python configparser reads it', () => {
     expect(() => parseIni('name = x\n')).toThrow('line 1: text before the first [section] header');
     expect(() => parseIni('[A]\nok = 1\njunk\n')).toThrow('line 3: not a "key = value" line');
     expect(() => getOption(parseIni('[A]\nname = 50%\n'), 'A', 'name')).toThrow('a % must be followed by');
+  });
+
+  it('reads keys and values holding a lone CR or U+2028 as Python does, whose "." takes them', () => {
+    const doc = parseIni('[A]\nname = a\rb\nsum\u2028mary = x\u2028y\nkey\r = v\n');
+    expect(getOption(doc, 'A', 'name')).toBe('a\rb');
+    expect(getOption(doc, 'A', 'sum\u2028mary')).toBe('x\u2028y');
+    expect(getOption(doc, 'A', 'key')).toBe('v');
   });
 
   // Under CI a missing python3 fails the test instead of skipping it.

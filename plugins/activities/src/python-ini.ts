@@ -39,7 +39,8 @@ const PY_SPACE = '\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u
 const LEADING = new RegExp(`^[${PY_SPACE}]+`);
 const TRAILING = new RegExp(`[${PY_SPACE}]+$`);
 const NON_SPACE = new RegExp(`[^${PY_SPACE}]`);
-const OPTION = new RegExp(`^(.*?)[${PY_SPACE}]*([=:])[${PY_SPACE}]*(.*)$`);
+// Python's "." takes every character but \n (a line holds none); JavaScript's also stops at \r, U+2028 and U+2029, hence "s".
+const OPTION = new RegExp(`^(.*?)[${PY_SPACE}]*([=:])[${PY_SPACE}]*(.*)$`, 's');
 const MAX_INTERPOLATION_DEPTH = 10;
 const DEFAULT_SECTION = 'DEFAULT';
 
