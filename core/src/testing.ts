@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ServerErrors } from './errors.js';
 
 export interface TestDaemonOptions {
   /** Folders of plugin packages (each holding its package.json) to install; their services are switched on. */
@@ -46,7 +47,9 @@ const READY = 'sugar-server ready at ';
 /**
  * Start a daemon with `options.plugins` installed and on. Resolves once it is
  * ready and each of those plugins runs; rejects (and cleans up) with the
- * daemon's own words when it exits early or a plugin failed to start.
+ * daemon's own words: SERVER_ERR_PLUGIN_START naming each plugin that does not
+ * run, SERVER_ERR_NOT_RUNNING when the daemon exits early or is not ready in
+ * time, SERVER_ERR_PLUGIN_INVALID for a folder that is no plugin package.
  */
 export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const root = await mkdtemp(join(tmpdir(), 'sugar-server-test-'));
@@ -62,10 +65,10 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       options.config ?? '',
     ].join('\n'));
     const daemon = await spawnDaemon(root, options.readyTimeoutMs ?? 20_000);
-    const failed = await notRunning(daemon.url, services).catch(async (err: unknown) => [String(err)]);
+    const failed = await notRunning(daemon.url, services).catch((err: unknown) => [{ service: 'status', why: String(err) }]);
     if (failed.length) {
       await daemon.stop();
-      throw new Error(`sugar-server started, but not every plugin runs:\n${failed.join('\n')}`);
+      throw ServerErrors.PLUGIN_START(failed.map((f) => f.service).join(', '), failed.map((f) => f.why).join('; '));
     }
     return daemon;
   } catch (err) {
@@ -80,7 +83,7 @@ async function installPlugins(root: string, dirs: readonly string[]): Promise<st
   for (const dir of dirs) {
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: string; 'sugar-server'?: { service?: string } };
     const service = pkg['sugar-server']?.service;
-    if (!pkg.name || !service) throw new Error(`${dir} is not a sugar-server plugin package (its package.json needs "name" and "sugar-server": {"service"})`);
+    if (!pkg.name || !service) throw ServerErrors.PLUGIN_INVALID(dir, 'not a plugin package: its package.json needs "name" and "sugar-server": {"service"}');
     const link = join(root, 'plugins', pkg.name);
     await mkdir(dirname(link), { recursive: true });
     await symlink(resolve(dir), link, 'dir');
@@ -104,11 +107,11 @@ function spawnDaemon(root: string, readyTimeoutMs: number): Promise<TestDaemon> 
   return new Promise((resolveReady, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sugar-server was not ready within ${readyTimeoutMs} ms; its last log lines:\n${lastLines(logs, stderr)}`));
+      reject(ServerErrors.NOT_RUNNING(root, `not ready within ${readyTimeoutMs} ms; its last log lines:\n${lastLines(logs, stderr)}`));
     }, readyTimeoutMs);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`sugar-server exited with ${code} before it was ready:\n${lastLines(logs, stderr)}`));
+      reject(ServerErrors.NOT_RUNNING(root, `the daemon exited with ${code} before it was ready:\n${lastLines(logs, stderr)}`));
     });
     createInterface({ input: child.stdout }).on('line', (text) => {
       let line: Record<string, unknown>;
@@ -134,13 +137,13 @@ function spawnDaemon(root: string, readyTimeoutMs: number): Promise<TestDaemon> 
 }
 
 /** Each of `services` not running, with its state and error, from /status. */
-async function notRunning(url: string, services: readonly string[]): Promise<string[]> {
+async function notRunning(url: string, services: readonly string[]): Promise<{ service: string; why: string }[]> {
   const response = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(10_000) });
   const status = (await response.json()) as { plugins: { service: string; state: string; error: { code: string; message: string } | null }[] };
   return services.flatMap((service) => {
     const plugin = status.plugins.find((p) => p.service === service);
-    if (!plugin) return [`${service}: not found (see "rejected" in ${new URL('/status', url).href})`];
-    return plugin.state === 'running' ? [] : [`${service}: ${plugin.state}${plugin.error ? ` (${plugin.error.code}: ${plugin.error.message})` : ''}`];
+    if (!plugin) return [{ service, why: `not found (see "rejected" in ${new URL('/status', url).href})` }];
+    return plugin.state === 'running' ? [] : [{ service, why: `${plugin.state}${plugin.error ? ` (${plugin.error.code}: ${plugin.error.message})` : ''}` }];
   });
 }
 

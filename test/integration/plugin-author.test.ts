@@ -15,6 +15,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { ServerErrors } from 'sugar-server';
 import { startTestDaemon } from 'sugar-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, FIXTURE_PLUGINS, REPO } from '../harness/index.js';
@@ -224,8 +225,14 @@ describe('a plugin written outside this repository', () => {
 describe('sugar-server/testing', () => {
   it('rejects naming the plugin that failed to start and why', async () => {
     const error = await startTestDaemon({ plugins: [join(FIXTURE_PLUGINS, 'throws')] }).catch((err: unknown) => err as Error);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/^sugar-server started, but not every plugin runs:\n\w+: failed \(SERVER_ERR_PLUGIN_START: /);
+    expect(ServerErrors.PLUGIN_START.is(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^thrower failed to start: failed \(SERVER_ERR_PLUGIN_START: thrower failed to start: /);
+  });
+
+  it('refuses a folder that is no plugin package', async () => {
+    const error = await startTestDaemon({ plugins: [join(FIXTURE_PLUGINS, 'no-manifest')] }).catch((err: unknown) => err);
+    expect(ServerErrors.PLUGIN_INVALID.is(error)).toBe(true);
+    expect((error as Error).message).toContain('not a plugin package');
   });
 
   it('serves a plugin folder on loopback until stopped', async () => {
