@@ -14,6 +14,7 @@ import { ServerErrors } from './errors.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
 import { SERVICE_NAME } from './plugins/manifest.js';
 
+/** What `sugar-server plugin --help` prints. */
 export const SCAFFOLD_USAGE = `Usage: sugar-server plugin new NAME [--service S] [--dir DIR]
 
 Writes a plugin package named NAME (an npm name, e.g. sugar-server-hello or

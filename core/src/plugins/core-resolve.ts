@@ -19,6 +19,7 @@ export function initialize(data: { coreURL: string }): void {
   coreURL = data.coreURL;
 }
 
+/** Node's resolution first; only a `sugar-server` import it cannot find is resolved from the core. */
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<{ url: string }> {
   try {
     return await next(specifier, context);
