@@ -81,6 +81,22 @@ describe('unpacking lists archives', () => {
     }
   });
 
+  it('refuses an archive that breaks while other entries are still being written, with its own code, and leaves nothing behind', async () => {
+    // A file named like a folder unsettles the reader after "x/f" has started writing.
+    for (let i = 0; i < 10; i++) {
+      const { dest, result } = await unpack([{ name: 'blacklists/', body: 'a.example\n' }, { name: 'x/f', body: 'b.example\n' }, { name: 'blacklists/' }]);
+      await expect(result).rejects.toMatchObject({ code: BlacklistsErrors.BAD_ARCHIVE.code });
+      expect(await stat(dest).catch(() => null)).toBeNull();
+    }
+  });
+
+  it('refuses a link placed inside another link, which would point out once both are made', async () => {
+    // d/e/a -> .. is d; d/e/a/x -> ../.. reads as d, but lands in d as x, where ../.. is the folder above.
+    const { dest, result } = await unpack([{ name: 'd/e/a', type: '2', link: '..' }, { name: 'd/e/a/x', type: '2', link: '../..' }]);
+    await expect(result).rejects.toMatchObject({ code: BlacklistsErrors.BAD_ARCHIVE.code, message: expect.stringMatching(/"d\/e\/a\/x" lies inside the link "d\/e\/a"/) });
+    expect(await stat(dest).catch(() => null)).toBeNull();
+  });
+
   it('skips devices and other special files', async () => {
     const { dest, result } = await unpack([{ name: 'dev', type: '3' }, { name: 'adult/domains', body: 'a\n' }]);
     expect(await result).toMatchObject({ files: 1 });

@@ -85,13 +85,25 @@ export async function unpackArchive(archive: string, dest: string, limit: number
       },
     });
     if (refusal) throw refusal;
+    // Each link was checked where it stands in the archive; one made inside another would stand
+    // elsewhere once that one exists, and its relative target could then lead out.
+    const linkPaths = new Set(links.map((link) => link.path));
+    for (const link of links) {
+      for (let folder = dirname(link.path); folder !== root && within(root, folder); folder = dirname(folder)) {
+        if (linkPaths.has(folder)) {
+          throw BlacklistsErrors.BAD_ARCHIVE(`"${relative(root, link.path)}" lies inside the link "${relative(root, folder)}"`);
+        }
+      }
+    }
     for (const link of links) {
       await mkdir(dirname(link.path), { recursive: true });
       await symlink(relative(dirname(link.path), link.target), link.path);
     }
     return { files, bytes, links: links.length };
   } catch (err) {
-    await rm(root, { recursive: true, force: true });
+    // tar rejects on the first failed entry while others are still being written: retry
+    // until those writes are done, so the refusal is the archive's, not "directory not empty".
+    await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 10 });
     if (isSugarError(err)) throw err;
     throw BlacklistsErrors.BAD_ARCHIVE((err as Error).message);
   }
