@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { readActivityInfo, readTranslation } from './activity-info.js';
-import { getOption, hasOption, IniError, parseIni, type IniDocument } from './python-ini.js';
+import { hasPython, readAll, readWithPython } from './configparser.test-support.js';
+import { IniError } from './python-ini.js';
 
 /** Space as Python and JavaScript disagree on it, and the characters configparser splits on. */
 const space = fc.constantFrom(' ', '\t', '  ', '\u00a0', '\x1c', '\x85', '\u2028', '\ufeff', '\v', '\r', '');
@@ -20,51 +20,6 @@ const line = fc.oneof(
 const iniText = fc.tuple(fc.boolean(), fc.array(line, { maxLength: 10 })).map(([head, lines]) => `${head ? '[Activity]\n' : ''}${lines.join('\n')}\n`);
 const anyText = fc.oneof(iniText, mutatedText(iniText), fc.string({ maxLength: 80 }));
 
-/** Every section's options as `get` returns them, or where Python would raise. */
-function readAll(text: string): unknown {
-  let doc: IniDocument;
-  try {
-    doc = parseIni(text);
-  } catch (err) {
-    if (err instanceof IniError) return 'error';
-    throw err;
-  }
-  const out: Record<string, Record<string, string>> = {};
-  for (const [name, options] of doc.sections) {
-    out[name] = {};
-    for (const key of new Set([...options.keys(), ...doc.defaults.keys()])) {
-      try {
-        out[name][key] = getOption(doc, name, key)!;
-      } catch (err) {
-        if (!(err instanceof IniError)) throw err;
-        out[name][key] = '<error>';
-      }
-    }
-  }
-  return out;
-}
-
-const PYTHON = `
-import configparser, json, sys
-out = []
-for text in json.load(sys.stdin):
-    cp = configparser.ConfigParser()
-    try:
-        cp.read_string(text)
-    except configparser.Error:
-        out.append('error'); continue
-    doc = {}
-    for name in cp.sections():
-        doc[name] = {}
-        for key in cp.options(name):
-            try:
-                doc[name][key] = cp.get(name, key)
-            except configparser.Error:
-                doc[name][key] = '<error>'
-    out.append(doc)
-print(json.dumps(out))
-`;
-const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 describe('activity.info under fuzzing', () => {
   it('reads a document or raises IniError, and get returns a value or raises IniError', () => {
@@ -95,9 +50,8 @@ describe('activity.info under fuzzing', () => {
   it.skipIf(!hasPython && process.env.CI !== 'true')('means what Python\'s configparser means, file by file', () => {
     const settings = fuzz(10_000);
     const texts = fc.sample(anyText, { seed: settings.seed!, numRuns: settings.numRuns! });
-    const run = spawnSync('python3', ['-c', PYTHON], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 1 << 28 });
-    expect(run.stderr).toBe('');
-    const python = JSON.parse(run.stdout) as unknown[];
+    const { readings: python, stderr } = readWithPython(texts);
+    expect(stderr).toBe('');
     const differ = texts.map((text, i) => ({ text, ours: readAll(text), python: python[i] })).filter((c) => JSON.stringify(c.ours) !== JSON.stringify(c.python));
     // The first few files read differently, each with both readings, so a failure can be replayed by hand.
     expect(differ.slice(0, 3), `seed ${settings.seed}`).toEqual([]);

@@ -1,30 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { getOption, hasOption, IniError, parseIni, type IniDocument } from './python-ini.js';
-
-/** Every section's options as `get` returns them, or the error Python would raise. */
-function readAll(text: string): unknown {
-  let doc: IniDocument;
-  try {
-    doc = parseIni(text);
-  } catch (err) {
-    if (err instanceof IniError) return 'error';
-    throw err;
-  }
-  const out: Record<string, Record<string, string>> = {};
-  for (const [name, options] of doc.sections) {
-    out[name] = {};
-    for (const key of new Set([...doc.defaults.keys(), ...options.keys()])) {
-      try {
-        out[name][key] = getOption(doc, name, key)!;
-      } catch (err) {
-        if (!(err instanceof IniError)) throw err;
-        out[name][key] = '<error>';
-      }
-    }
-  }
-  return out;
-}
+import { hasPython, readAll, readWithPython } from './configparser.test-support.js';
+import { getOption, hasOption, parseIni } from './python-ini.js';
 
 const SAMPLES = [
   '[Activity]\nname = Paint\nbundle_id = org.laptop.Paint\n',
@@ -83,29 +59,9 @@ describe('activity.info read as Python configparser reads it', () => {
   });
 
   // Under CI a missing python3 fails the test instead of skipping it.
-  it.skipIf(spawnSync('python3', ['--version']).status !== 0 && process.env.CI !== 'true')('agrees with Python\'s own configparser on tricky files', () => {
-    const script = `
-import configparser, json, sys
-out = []
-for text in json.load(sys.stdin):
-    cp = configparser.ConfigParser()
-    try:
-        cp.read_string(text)
-    except configparser.Error:
-        out.append('error'); continue
-    doc = {}
-    for name in cp.sections():
-        doc[name] = {}
-        for key in cp.options(name):
-            try:
-                doc[name][key] = cp.get(name, key)
-            except configparser.Error:
-                doc[name][key] = '<error>'
-    out.append(doc)
-print(json.dumps(out))
-`;
-    const run = spawnSync('python3', ['-c', script], { input: JSON.stringify(SAMPLES), encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    expect(SAMPLES.map(readAll)).toEqual(JSON.parse(run.stdout));
+  it.skipIf(!hasPython && process.env.CI !== 'true')('agrees with Python\'s own configparser on tricky files', () => {
+    const { readings, stderr } = readWithPython(SAMPLES);
+    expect(stderr).toBe('');
+    expect(SAMPLES.map(readAll)).toEqual(readings);
   });
 });
