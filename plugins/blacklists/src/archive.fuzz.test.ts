@@ -6,51 +6,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzz, fuzzTestTimeout, mutatedBytes } from '../../../test/fuzz/settings.js';
 import { unpackArchive } from './archive.js';
+import { tarOf, type TarEntry } from './tar.test-support.js';
 
-/** One tar entry, written by hand: the archives an attacker would make. `x` is a pax header naming the next entry. */
-interface Entry {
-  readonly name: string;
-  readonly type: '0' | '1' | '2' | '3' | '5' | '6' | 'x';
-  readonly body: string;
-  readonly link: string;
-}
-
-function header(name: string, type: string, size: number, link: string): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(name, 0, 100, 'utf8');
-  block.write('0000644\0', 100);
-  block.write('0000000\0', 108);
-  block.write('0000000\0', 116);
-  block.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  block.write('00000000000\0', 136);
-  block.write(type, 156);
-  block.write(link, 157, 100, 'utf8');
-  block.write('ustar\0', 257);
-  block.write('00', 263);
-  block.fill(' ', 148, 156);
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return block;
-}
-
-function tarOf(entries: readonly Entry[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.type === 'x' ? paxRecord('path', entry.body) : entry.body);
-    blocks.push(header(entry.name, entry.type, body.length, entry.link), body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
-
-/** A pax record `<len> key=value\n`, whose length counts itself. */
-function paxRecord(key: string, value: string): string {
-  const rest = ` ${key}=${value}\n`;
-  let length = Buffer.byteLength(rest) + 1;
-  while (String(length).length + Buffer.byteLength(rest) !== length) length++;
-  return `${length}${rest}`;
-}
+type Entry = Required<TarEntry>;
 
 // Names and link targets from a small vocabulary, so links meet files, folders and each other.
 const name = fc.constantFrom('blacklists/', 'blacklists/adult/domains', 'a', 'd', 'd/e', 'd/e/a', 'd/e/a/x', 'd/e/a/x/y', 'x', 'x/f', '../x', '/etc/x', 'a/../b', './c', 'a//b', 'C:x', 'a\\b', 'é/ü');

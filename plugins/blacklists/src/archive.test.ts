@@ -5,39 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackArchive } from './archive.js';
 import { BlacklistsErrors } from './errors.js';
+import { tarOf, type TarEntry } from './tar.test-support.js';
 
-/** One tar entry, written by hand so that tests can make the archives an attacker would. */
-interface Entry {
-  readonly name: string;
-  readonly type?: '0' | '1' | '2' | '3' | '5';
-  readonly body?: string;
-  readonly link?: string;
-}
-
-function tarOf(entries: readonly Entry[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? '');
-    const header = Buffer.alloc(512);
-    header.write(entry.name, 0, 100, 'utf8');
-    header.write('0000644\0', 100);
-    header.write('0000000\0', 108);
-    header.write('0000000\0', 116);
-    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write('00000000000\0', 136);
-    header.write(entry.type ?? '0', 156);
-    header.write(entry.link ?? '', 157, 100, 'utf8');
-    header.write('ustar\0', 257);
-    header.write('00', 263);
-    header.fill(' ', 148, 156);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
+/** A gzipped tar of `entries`, as the lists are downloaded. */
+const tarGzOf = (entries: readonly TarEntry[]) => gzipSync(tarOf(entries));
 
 let dir: string;
 beforeAll(async () => {
@@ -46,9 +17,9 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 let n = 0;
-async function unpack(entries: readonly Entry[], limit = 1 << 20) {
+async function unpack(entries: readonly TarEntry[], limit = 1 << 20) {
   const archive = join(dir, `a${++n}.tar.gz`);
-  await writeFile(archive, tarOf(entries));
+  await writeFile(archive, tarGzOf(entries));
   const dest = join(dir, `out${n}`);
   return { dest, result: unpackArchive(archive, dest, limit) };
 }
