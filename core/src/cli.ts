@@ -8,7 +8,6 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIni, where } from './config/ini.js';
 import { readConfig } from './config/load.js';
-import { checkCoreSections } from './config/schema.js';
 import { getJson, readPid, readRunningUrl } from './control.js';
 import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
@@ -19,8 +18,7 @@ import { initRoot } from './init.js';
 import { flushLog } from './log.js';
 import { urlFor } from './listeners.js';
 import { configFile, dropInDir, resolvePaths, type Paths } from './paths.js';
-import { discoverPlugins, installNodeModules } from './plugins/discover.js';
-import { makePlan } from './plugins/plan.js';
+import { makePlan, readSettings } from './plugins/plan.js';
 import { pluginCommand } from './plugin-scaffold.js';
 
 interface StatusDocument {
@@ -265,7 +263,7 @@ async function pluginsSwitch(args: string[], on: boolean): Promise<number> {
   const service = positionals[0];
   if (!service) throw ServerErrors.USAGE(`plugins ${on ? 'enable' : 'disable'} needs a service name`);
 
-  const installed = await discoverPlugins([...installNodeModules(), ...(await coreSettings(paths)).core.plugin_dirs]);
+  const installed = (await settingsOf(paths)).discovery;
   if (!installed.candidates.some((c) => c.service === service)) {
     const names = [...new Set(installed.candidates.map((c) => c.service))].sort();
     throw ServerErrors.USAGE(`no installed plugin provides "${service}" (installed: ${names.join(', ') || 'none'})`);
@@ -347,17 +345,16 @@ function help(command: string): number {
   return 0;
 }
 
-async function coreSettings(paths: Paths) {
-  const raw = await readConfig(paths);
-  const core = checkCoreSections(raw.doc);
-  if (raw.problems.length || !core.ok) throw ServerErrors.CONFIG([...raw.problems, ...(core.ok ? [] : core.problems)]);
-  return core.value;
+async function settingsOf(paths: Paths) {
+  const read = await readSettings(paths);
+  if (!read.ok) throw ServerErrors.CONFIG([...read.problems]);
+  return read.settings;
 }
 
 async function daemonUrl(paths: Paths): Promise<string> {
   const running = await readRunningUrl(paths);
   if (running) return running;
-  const { http } = await coreSettings(paths);
+  const { http } = (await settingsOf(paths)).core;
   return urlFor(http.address, http.port);
 }
 
