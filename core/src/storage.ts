@@ -163,6 +163,8 @@ export class JsonStore<T> implements Store<T> {
     private readonly adapter: JournaledAdapter<T>,
     private readonly dir: string,
     private handle: FileHandle,
+    /** The journal's length: where the next flush starts, and where a failed one is cut back to. */
+    private length: number,
     private readonly options: Required<StoreOptions>,
   ) {}
 
@@ -179,8 +181,8 @@ export class JsonStore<T> implements Store<T> {
     const adapter = new JournaledAdapter<T>(dir, file, defaults);
     const low = new Low<T>(adapter, structuredClone(defaults));
     await low.read();
-    const handle = await openJournal(dir, adapter.journal, adapter.journalEnd);
-    return new JsonStore(low, adapter, dir, handle, {
+    const { handle, length } = await openJournal(dir, adapter.journal, adapter.journalEnd);
+    return new JsonStore(low, adapter, dir, handle, length, {
       compactor: options.compactor ?? compactInWorker,
       compactMinBytes: options.compactMinBytes ?? 1024 * 1024,
       compactRatio: options.compactRatio ?? 0.5,
@@ -236,10 +238,11 @@ export class JsonStore<T> implements Store<T> {
   private async append(batch: Buffer[]): Promise<void> {
     if (batch.length === 0) return;
     const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-    const end = (await this.handle.stat()).size;
+    const end = this.length;
     try {
       await this.handle.writeFile(bytes);
       await this.handle.datasync();
+      this.length += bytes.length;
     } catch (err) {
       // Cut what reached the file, and keep the records for the next flush:
       // memory already holds them, so the disk must get them in this order.
@@ -256,9 +259,10 @@ export class JsonStore<T> implements Store<T> {
   /** Called between flushes: close this journal, start the next, fold the closed ones in beside the writers. */
   private async startCompaction(): Promise<void> {
     const upTo = this.adapter.journal;
-    const nextHandle = await openJournal(this.dir, upTo + 1, 0);
+    const next = await openJournal(this.dir, upTo + 1, 0);
     await this.handle.close();
-    this.handle = nextHandle;
+    this.handle = next.handle;
+    this.length = next.length;
     this.adapter.journal = upTo + 1;
     const carried = this.adapter.journalBytes;
     this.adapter.journalBytes = 0;
@@ -279,8 +283,11 @@ export class JsonStore<T> implements Store<T> {
   }
 }
 
-/** Open journal `n` for appending, creating it (with its magic, durably) or cutting a torn tail at `end`. */
-async function openJournal(dir: string, n: number, end: number): Promise<FileHandle> {
+/**
+ * Open journal `n` for appending, creating it (with its magic, durably) or
+ * cutting a torn tail at `end`; with the length it has then.
+ */
+async function openJournal(dir: string, n: number, end: number): Promise<{ handle: FileHandle; length: number }> {
   const file = journalFile(dir, n);
   const size = await stat(file).then((s) => s.size, () => -1);
   if (size < JOURNAL_MAGIC.length) {
@@ -296,5 +303,5 @@ async function openJournal(dir: string, n: number, end: number): Promise<FileHan
     await truncateDurably(file, end);
   }
   // O_APPEND: every write lands at the end, whatever else moved the offset.
-  return open(file, 'a', 0o600);
+  return { handle: await open(file, 'a', 0o600), length: Math.max(Math.min(size, end), JOURNAL_MAGIC.length) };
 }
