@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { errorType, ServerErrors } from './errors.js';
 import type { Logger } from './log.js';
+import { syncDir } from './storage/durable.js';
 import { setLongTimeout, type LongTimer } from './timeout.js';
 import type {
   FeedFileEntry,
@@ -257,12 +258,7 @@ export class MirroredFeed implements FeedMirror {
       },
     });
     await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), meter, createWriteStream(target, { mode: 0o644 }));
-    const written = await open(target, 'r');
-    try {
-      await written.sync();
-    } finally {
-      await written.close();
-    }
+    await syncDir(target);
     if (size !== file.size) throw FeedErrors.DIGEST(url.href, `${size} bytes, the manifest says ${file.size}`);
     const digest = hash.digest('hex');
     if (digest !== file.sha256) throw FeedErrors.DIGEST(url.href, `sha256 ${digest}, the manifest says ${file.sha256}`);
@@ -281,12 +277,7 @@ export class MirroredFeed implements FeedMirror {
     const next = join(this.root, `.current-${id}`);
     await symlink(join('snapshots', id), next);
     await rename(next, join(this.root, 'current'));
-    const folder = await open(this.root, 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
+    await syncDir(this.root);
   }
 
   private async loadCurrent(): Promise<DiskSnapshot | undefined> {
