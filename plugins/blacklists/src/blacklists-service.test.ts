@@ -5,11 +5,11 @@ import type { Logger, Store } from 'sugar-server';
 import { create } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlacklistsService } from './blacklists-service.js';
-import { compileLists } from './compile.js';
+import { compileLists } from './compile/compile.js';
 import type { BlacklistsConfig } from './config.js';
 import { BlacklistsErrors } from './errors.js';
 import { ALLOW_FILE } from './paths.js';
-import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './source-keeper.js';
+import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './compile/source-keeper.js';
 
 /** A store kept in memory: enough for the service, which only updates and reads. */
 function memoryStore<T>(data: T): Store<T> {

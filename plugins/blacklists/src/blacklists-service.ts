@@ -8,17 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir, type Logger } from 'sugar-server';
-import { ActiveCategories } from './active-categories.js';
-import { BlacklistIndex } from './blacklist-index.js';
-import type { CompileJob, CompileOutcome, CompileProgress } from './compile.js';
+import { ActiveCategories } from './policy/active-categories.js';
+import { BlacklistIndex } from './index/blacklist-index.js';
+import type { CompileJob, CompileOutcome, CompileProgress } from './compile/compile.js';
 import type { BlacklistsConfig, WhenUnavailable } from './config.js';
-import { Decider, type Decision } from './decision.js';
+import { Decider, type Decision } from './squid/decision.js';
 import { BlacklistsErrors } from './errors.js';
-import { fingerprintOf } from './fingerprint.js';
-import { byteString, normaliseUrl, type NormalisedUrl } from './normalise.js';
+import { fingerprintOf } from './compile/fingerprint.js';
+import { byteString, normaliseUrl, type NormalisedUrl } from './squid/normalise.js';
 import { ALLOW_FILE, BLOCK_FILE, indexDir, indexFile } from './paths.js';
-import { policyOf } from './policy.js';
-import { isCandidate, type Candidate, type ResolvedSource, type SourceKeeper } from './source-keeper.js';
+import { policyOf } from './policy/policy.js';
+import { isCandidate, type Candidate, type ResolvedSource, type SourceKeeper } from './compile/source-keeper.js';
 
 /** Runs one compile (in a worker in the daemon; in-thread in tests). */
 export type CompileRunner = (job: CompileJob, onProgress: (progress: CompileProgress) => void) => Promise<CompileOutcome>;

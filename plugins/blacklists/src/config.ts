@@ -1,6 +1,6 @@
 /** The `[blacklists]` section. */
 import { makeOption, option, type ConfigOf } from 'sugar-server';
-import { parseTimes, type TimeWindow } from './time-windows.js';
+import { parseTimes, type TimeWindow } from './policy/time-windows.js';
 
 const DAY_MS = 86_400_000;
 

@@ -13,7 +13,7 @@ import type { FeedSnapshot, PluginContext } from 'sugar-server';
 import { create } from 'tar';
 import type { BlacklistsService } from './blacklists-service.js';
 import { BlacklistsErrors } from './errors.js';
-import type { SourceKeeper } from './source-keeper.js';
+import type { SourceKeeper } from './compile/source-keeper.js';
 
 /** Served at `/feeds/v1/blacklists/`. */
 export const FEED_NAME = 'blacklists';

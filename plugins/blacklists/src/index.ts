@@ -14,13 +14,13 @@ import { exportCommand } from './commands/export.js';
 import { helperCommand } from './commands/helper.js';
 import { recompileCommand } from './commands/recompile.js';
 import { uploadCommand } from './commands/upload.js';
-import { compileInWorker } from './compiler.js';
+import { compileInWorker } from './compile/compiler.js';
 import { blacklistsOptions, type BlacklistsConfig } from './config.js';
-import { enableLinearFallback } from './expressions.js';
+import { enableLinearFallback } from './compile/expressions.js';
 import { mirrorUpstream, publishBlacklists } from './feed.js';
-import { mountHttpApi } from './http-api.js';
+import { mountHttpApi } from './http/http-api.js';
 import { registerMetrics } from './metrics.js';
-import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './source-keeper.js';
+import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './compile/source-keeper.js';
 
 export default definePlugin({
   config: blacklistsOptions,
@@ -71,14 +71,14 @@ export default definePlugin({
 });
 
 export { BlacklistsErrors } from './errors.js';
-export { BlacklistIndex, Match } from './blacklist-index.js';
-export { compileInWorker } from './compiler.js';
-export { normaliseUrl } from './normalise.js';
-export { policyOf } from './policy.js';
+export { BlacklistIndex, Match } from './index/blacklist-index.js';
+export { compileInWorker } from './compile/compiler.js';
+export { normaliseUrl } from './squid/normalise.js';
+export { policyOf } from './policy/policy.js';
 export type { BlacklistsConfig };
-export type { CompileJob, CompileOutcome, CompileProgress } from './compile.js';
+export type { CompileJob, CompileOutcome, CompileProgress } from './compile/compile.js';
 export type { CheckResult, CompileStatus } from './blacklists-service.js';
-export type { CategoriesReport, CategoryRow } from './categories-report.js';
-export type { Decision, DecisionRule } from './decision.js';
-export type { IndexMeta, CategoryMeta, GarbageReport, GarbageLine } from './index-meta.js';
-export type { NormalisedUrl } from './normalise.js';
+export type { CategoriesReport, CategoryRow } from './export/categories-report.js';
+export type { Decision, DecisionRule } from './squid/decision.js';
+export type { IndexMeta, CategoryMeta, GarbageReport, GarbageLine } from './index/index-meta.js';
+export type { NormalisedUrl } from './squid/normalise.js';

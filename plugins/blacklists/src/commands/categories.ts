@@ -1,7 +1,7 @@
 /** `sugar-server blacklists categories`: what the running daemon compiled, per category. */
 import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
-import type { CategoriesReport } from '../categories-report.js';
+import type { CategoriesReport } from '../export/categories-report.js';
 import type { BlacklistsConfig } from '../config.js';
 
 /** `sugar-server blacklists categories`. */

@@ -1,13 +1,13 @@
 /** `sugar-server blacklists check URL…`: what the filter decides, from the index on disk (no daemon needed). */
 import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
-import { ActiveCategories } from '../active-categories.js';
-import { BlacklistIndex } from '../blacklist-index.js';
+import { ActiveCategories } from '../policy/active-categories.js';
+import { BlacklistIndex } from '../index/blacklist-index.js';
 import type { BlacklistsConfig } from '../config.js';
-import { Decider } from '../decision.js';
+import { Decider } from '../squid/decision.js';
 import { BlacklistsErrors } from '../errors.js';
-import { enableLinearFallback } from '../expressions.js';
-import { byteString, normaliseUrl } from '../normalise.js';
+import { enableLinearFallback } from '../compile/expressions.js';
+import { byteString, normaliseUrl } from '../squid/normalise.js';
 import { indexFile } from '../paths.js';
 
 /** `sugar-server blacklists check`. */

@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
-import { BlacklistIndex } from '../blacklist-index.js';
+import { BlacklistIndex } from '../index/blacklist-index.js';
 import type { BlacklistsConfig } from '../config.js';
-import { exportDns, exportFormat } from '../dns-export.js';
+import { exportDns, exportFormat } from '../export/dns-export.js';
 import { BlacklistsErrors } from '../errors.js';
 import { ALLOW_FILE, BLOCK_FILE, indexFile } from '../paths.js';
 

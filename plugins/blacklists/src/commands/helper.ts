@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { ServerErrors, type PluginCommand } from 'sugar-server';
 import type { BlacklistsConfig } from '../config.js';
-import { enableLinearFallback } from '../expressions.js';
-import { HelperAnswerer } from '../helper-answerer.js';
-import { runHelperLoop } from '../helper-loop.js';
-import { IndexWatcher } from '../index-watcher.js';
+import { enableLinearFallback } from '../compile/expressions.js';
+import { HelperAnswerer } from '../squid/helper-answerer.js';
+import { runHelperLoop } from '../squid/helper-loop.js';
+import { IndexWatcher } from '../index/index-watcher.js';
 import { indexFile } from '../paths.js';
 
 const DEFAULT_RELOAD_SECONDS = 5;
