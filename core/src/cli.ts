@@ -13,6 +13,7 @@ import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
 import { writeDiagnostics } from './diagnostics.js';
 import { storeCommand } from './store-command.js';
+import { feedsCommand } from './feeds-command.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
@@ -52,6 +53,8 @@ Commands:
   init             create the config folders under --root (add --dev for a developer setup)
   store check|dump|truncate
                    look into the plugins' stores; recover a damaged journal
+  feeds keygen|sign-keys|export|import
+                   make feed signing keys; carry signed feeds on a disk
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
                    to send when asking for help
   <service> <command>
@@ -123,6 +126,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case 'store': {
         const { root, config, rest: storeArgs } = splitRootOptions(rest);
         return await storeCommand(resolvePaths({ root, config }), storeArgs, (line) => console.log(line));
+      }
+      case 'feeds': {
+        const { root, config, rest: feedsArgs } = splitRootOptions(rest);
+        return await feedsCommand(resolvePaths({ root, config }), feedsArgs, (line) => console.log(line));
       }
       default: {
         const { root, config, rest: pluginArgs } = splitRootOptions(rest);

@@ -44,7 +44,24 @@ export async function runPluginCommand(paths: Paths, service: string, args: read
 
   const section = checkSection(service, choice.section, definition.config ?? {});
   if (!section.ok) throw ServerErrors.CONFIG(section.problems);
-  const adminFetch: CommandContext['adminFetch'] = async (path, init = {}) => {
+  const adminFetch = adminFetcher(paths);
+  const ctx: CommandContext = {
+    service,
+    config: section.value,
+    etcDir: paths.etc,
+    dataDir: join(paths.data, service),
+    daemonUrl: () => readRunningUrl(paths),
+    adminFetch,
+    adminJson: adminJsonOf(adminFetch),
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  };
+  return (await command.run(rest, ctx)) ?? 0;
+}
+
+/** Calls the daemon running for `paths` with the admin token; throws SERVER_ERR_NOT_RUNNING when none runs. */
+export function adminFetcher(paths: Paths): CommandContext['adminFetch'] {
+  return async (path, init = {}) => {
     const url = await readRunningUrl(paths);
     if (!url) throw ServerErrors.NOT_RUNNING(paths.run, 'no pid file of a live daemon');
     const token = await readAdminToken(adminTokenFile(paths));
@@ -56,28 +73,25 @@ export async function runPluginCommand(paths: Paths, service: string, args: read
       throw ServerErrors.NOT_RUNNING(url, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
     }
   };
-  const ctx: CommandContext = {
-    service,
-    config: section.value,
-    etcDir: paths.etc,
-    dataDir: join(paths.data, service),
-    daemonUrl: () => readRunningUrl(paths),
-    adminFetch,
-    adminJson: async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-      const response = await adminFetch(path, init);
-      const text = await response.text();
-      if (!response.ok) {
-        const { code, message } = errorBodyOf(text);
-        throw new SugarError(code ?? 'SERVER_ERR_HTTP', message ?? `the daemon answered ${response.status} to ${init.method ?? 'GET'} ${path}`, {
-          status: response.status,
-        });
-      }
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
+}
+
+/**
+ * JSON calls through `adminFetch`: the parsed body (undefined when empty); an
+ * error answer `{error: {code, message}}` is thrown as a SugarError. With
+ * `acceptStatus`, those statuses resolve with their body too.
+ */
+export function adminJsonOf(adminFetch: CommandContext['adminFetch'], acceptStatus: readonly number[] = []): CommandContext['adminJson'] {
+  return async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    const response = await adminFetch(path, init);
+    const text = await response.text();
+    if (!response.ok && !acceptStatus.includes(response.status)) {
+      const { code, message } = errorBodyOf(text);
+      throw new SugarError(code ?? 'SERVER_ERR_HTTP', message ?? `the daemon answered ${response.status} to ${init.method ?? 'GET'} ${path}`, {
+        status: response.status,
+      });
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
   };
-  return (await command.run(rest, ctx)) ?? 0;
 }
 
 /** Take `--root`/`--config` (the core's options) out of a plugin command's arguments. */

@@ -14,7 +14,8 @@ import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
 import { ServerErrors } from './errors.js';
-import { FeedPublisher } from './feeds.js';
+import { DeploymentFeeds, readFeedKeys, type FeedKeys } from './deployment-feeds.js';
+import { UPSTREAM_DROP_IN } from './feeds/index.js';
 import { MainHttpServer } from './http/server.js';
 import { urlFor } from './listeners.js';
 import { DataDirLock } from './lock.js';
@@ -44,6 +45,7 @@ export class Daemon {
   private readonly credential: { token: string };
   private readonly announcer: Announcer;
   private readonly http: MainHttpServer;
+  private readonly feeds: DeploymentFeeds;
   readonly host: PluginHost;
   readonly container: DependencyContainer;
 
@@ -55,6 +57,7 @@ export class Daemon {
     recentLog: RecentLog,
     private readonly lock: DataDirLock,
     adminToken: string,
+    private feedKeys: FeedKeys,
     readonly startedAt: number,
   ) {
     const core = plan.core;
@@ -63,7 +66,14 @@ export class Daemon {
     this.announcer = new Announcer(log);
     this.container = createRootContainer();
     const metrics = new Metrics();
-    const feeds = new FeedPublisher();
+    const feeds = new DeploymentFeeds(paths, log, {
+      check: async (text, label) => {
+        const planned = await makePlan(paths, { name: UPSTREAM_DROP_IN, text, label });
+        return planned.ok ? [] : planned.problems;
+      },
+      reload: () => this.reload(),
+    });
+    this.feeds = feeds;
     this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit });
     const requireAdmin = adminGuard(() => this.credential.token);
     this.host = new PluginHost(
@@ -73,7 +83,9 @@ export class Daemon {
         metrics,
         container: this.container,
         services: new ServiceDirectory(this.container),
-        feeds,
+        feeds: feeds.publisher,
+        mirrors: feeds.mirrors,
+        feedTrust: feeds.trust,
         http: this.http,
         requireAdmin,
         dataDir: paths.data,
@@ -87,6 +99,7 @@ export class Daemon {
     );
     const host = this.host;
     metrics.watchPlugins(() => host.list().map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
+    metrics.watchFeeds(() => feeds.samples(() => host.list()));
     const board = new StatusBoard({
       version: SERVER_VERSION,
       api: PLUGIN_API_VERSION,
@@ -96,12 +109,14 @@ export class Daemon {
       config: () => this.configInfo,
       discovery: () => ({ discovery: this.plan.discovery, selection: this.plan.selection }),
       eventLoopLag: () => metrics.eventLoopLag(),
+      feeds: () => feeds.summary(),
     });
     this.http.serveCore('/status', statusRoute(board));
     this.http.serveCore('/metrics', metricsRoute(metrics));
     // ':' cannot start a service name, so no plugin's router can take these slots.
-    this.http.mount(':feeds', feeds.router);
+    this.http.mount(':feeds', feeds.publisher.router);
     this.http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
+    this.http.mount(':core-feeds', feeds.adminRouter(requireAdmin));
     this.http.answerWhileStarting((path) => host.startingOwner(path));
     this.container.register(Tokens.Config, { useFactory: () => this.plan.core });
     this.container.register(Tokens.Logger, { useValue: log });
@@ -134,10 +149,11 @@ export class Daemon {
 
     await mkdir(paths.data, { recursive: true, mode: 0o750 });
     await mkdir(paths.etc, { recursive: true });
+    const feedKeys = await readFeedKeys(plan.core.feeds);
     const lock = await DataDirLock.acquire(paths.data);
     try {
       const adminToken = await ensureAdminToken(adminTokenFile(paths));
-      return new Daemon(paths, plan, log, recentLog, lock, adminToken, startedAt);
+      return new Daemon(paths, plan, log, recentLog, lock, adminToken, feedKeys, startedAt);
     } catch (err) {
       await lock.release();
       throw err;
@@ -156,6 +172,7 @@ export class Daemon {
     try {
       await this.http.listen(http.port, http.address);
       this.log.info({ url: this.url }, `HTTP listening at ${this.url}; starting plugins`);
+      await this.feeds.apply(this.feedKeys, this.plan.core.feeds);
       await this.host.apply(this.plan.services);
       this.announce();
       await writeRunFiles(this.paths, this.url);
@@ -200,10 +217,20 @@ export class Daemon {
         return false;
       }
       const next = planned.plan;
+      let feedKeys: FeedKeys;
+      try {
+        feedKeys = await readFeedKeys(next.core.feeds);
+      } catch (err) {
+        this.configInfo = { ...this.configInfo, lastError: (err as Error).message };
+        this.log.error({ err }, 'new configuration refused; still running the previous one');
+        return false;
+      }
       this.warnAboutRestartOnly(this.plan.core, next.core);
       this.log.level = next.core.log.level;
       this.host.timeouts = hostTimeouts(next.core);
       this.plan = next;
+      this.feedKeys = feedKeys;
+      await this.feeds.apply(feedKeys, next.core.feeds);
       this.credential.token = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.credential.token);
       await this.host.apply(next.services);
       this.configInfo = { generation: this.configInfo.generation + 1, loadedAt: Date.now(), lastError: null };
@@ -223,6 +250,7 @@ export class Daemon {
       const drainMs = this.plan.core.core.drain_timeout;
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
       await this.http.close(drainMs);
+      this.feeds.stop();
       await this.host.stopAll();
       await removeRunFiles(this.paths);
       await this.lock.release();

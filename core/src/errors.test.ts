@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isSugarError, ServerErrors, SugarError } from './errors.js';
-import { FeedErrors } from './feeds.js';
+import { FeedErrors } from './feeds/index.js';
 import { CODES_BY_STATUS } from './http/errors.js';
 
 describe('error codes', () => {

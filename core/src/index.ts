@@ -7,23 +7,26 @@ export type {
   Awaitable,
   BoundListener,
   CommandContext,
-  FeedFileEntry,
-  FeedManifest,
-  FeedMirror,
-  FeedSnapshot,
-  FeedState,
-  MirrorSpec,
   PluginCommand,
   HttpListener,
   ListenSpec,
   PluginContext,
   PluginDefinition,
-  PublishedFile,
-  PublishSpec,
   ServiceToken,
   Services,
   StatusDetails,
 } from './plugins/definition.js';
+export type {
+  FeedFileEntry,
+  FeedManifest,
+  FeedMirror,
+  FeedSnapshot,
+  FeedState,
+  FeedUpstream,
+  MirrorSpec,
+  PublishedFile,
+  PublishSpec,
+} from './feeds/types.js';
 export { option, makeOption } from './config/options.js';
 export type { ConfigOf, ConfigShape, Option } from './config/options.js';
 export { SugarError, ServerErrors, errorType, isSugarError, withCause } from './errors.js';

@@ -1,6 +1,7 @@
 /** Prometheus metrics (prom-client), served as text at `/metrics`. */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Context } from 'koa';
+import type { FeedState } from './feeds/types.js';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 
 export interface PluginStateSample {
@@ -109,6 +110,11 @@ class EventLoopLag {
   }
 }
 
+export interface FeedSample {
+  readonly owner: string;
+  readonly state: FeedState;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests = new RequestHistogram();
@@ -143,6 +149,29 @@ export class Metrics {
   /** Read plugin states for the gauge from `states` (the host, once it exists). */
   watchPlugins(states: () => readonly PluginStateSample[]): void {
     this.pluginStates = states;
+  }
+
+  /** Gauges of every mirrored feed: version held, expired, refused (by code), last success. */
+  watchFeeds(feeds: () => readonly FeedSample[]): void {
+    const gauge = (name: string, help: string, value: (state: FeedSample['state']) => number | null, extra: (state: FeedSample['state']) => Record<string, string> = () => ({})) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['owner', 'feed', 'trust', 'code'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const { owner, state } of feeds()) {
+            const v = value(state);
+            if (v !== null) this.set({ owner, feed: state.name, trust: state.trust, ...extra(state) }, v);
+          }
+        },
+      });
+    gauge('sugar_server_feed_version', 'Version of the manifest each mirrored feed holds (0 when it carries none)', (s) => s.version ?? 0);
+    gauge('sugar_server_feed_expired', '1 when the held manifest\'s signature ran out: the upstream stopped re-signing', (s) => (s.expired ? 1 : 0));
+    gauge('sugar_server_feed_refused', '1 while the last update of a feed was refused, labelled with the error code', (s) => (s.lastErrorCode ? 1 : null), (s) => ({ code: s.lastErrorCode ?? '' }));
+    gauge('sugar_server_feed_last_success_timestamp_seconds', 'When the feed\'s upstream was last reached and the copy known current', (s) =>
+      s.lastSuccess ? Date.parse(s.lastSuccess) / 1000 : null);
   }
 
 

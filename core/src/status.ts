@@ -28,6 +28,8 @@ export interface StatusSource {
   discovery(): { discovery: Discovery; selection: Selection } | undefined;
   /** Event-loop lag in ms over the last minute or two. */
   eventLoopLag(): LagSummary;
+  /** Whether feeds are taken signed, what this server publishes, the configuration feed. */
+  feeds?(): unknown;
 }
 
 export class StatusBoard {
@@ -88,6 +90,7 @@ export class StatusBoard {
         config: { generation: config.generation, loadedAt: new Date(config.loadedAt).toISOString(), lastError: config.lastError },
         eventLoop: { lagMs: s.eventLoopLag() },
       },
+      feeds: s.feeds?.() ?? null,
       plugins,
       standby,
       rejected,

@@ -125,6 +125,19 @@ export const option = {
       }
     }, fallback),
 
+  /** Where a feed comes from: the publisher's http(s) URL, or `usb` for a school whose feeds only arrive on disks. */
+  feedUpstream: (fallback?: string) =>
+    makeOption((raw) => {
+      if (raw === 'usb') return ok(raw);
+      try {
+        const url = new URL(raw);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return ok(url.href);
+      } catch {
+        // fall through to the one message
+      }
+      return bad(`expected an http(s) URL of the upstream server, or usb when feeds only arrive on disks, got "${raw}"`);
+    }, fallback),
+
   /** One of a fixed set of words. */
   oneOf: <W extends string>(words: readonly W[], fallback?: W) =>
     makeOption((raw) =>

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { where, type IniSection } from './ini.js';
-import { option, type ConfigOf, type ConfigShape } from './options.js';
+import { makeOption, option, type ConfigOf, type ConfigShape } from './options.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -28,6 +28,24 @@ export const coreSections = {
   mdns: {
     enabled: option.flag(true),
     name: option.text(`sugar-server on ${hostname()}`),
+  },
+  feeds: {
+    /** The server this one takes its configuration feed from (base URL, or usb). */
+    upstream: option.feedUpstream().optional(),
+    /** Picks `<group>.conf` of the upstream's configuration feed. */
+    group: makeOption((raw) => (/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(raw)
+      ? { ok: true as const, value: raw }
+      : { ok: false as const, message: `expected a group name of letters, digits, - and _, got "${raw}"` })).optional(),
+    config_interval: option.duration(3_600_000),
+    /** The deployment's root public keys; with it, only signed feeds are taken. */
+    trusted_keys: option.path().optional(),
+    /** Publisher: the online private key that signs every manifest published. */
+    signing_key: option.path().optional(),
+    signature_lifetime: option.duration(7 * 86_400_000, { max: 366 * 86_400_000 }),
+    /** Publisher: the root-signed keys.json naming the online keys (its .sig beside it). */
+    keys_file: option.path().optional(),
+    /** Publisher: drop-ins for schools (`default.conf`, `<group>.conf`), served as the feed `config`. */
+    config_dir: option.path().optional(),
   },
 } satisfies Record<string, ConfigShape>;
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import 'reflect-metadata';
 import { container as rootContainer } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
-import { FeedPublisher } from '../feeds.js';
+import { FeedPublisher, MirrorRegistry } from '../feeds/index.js';
 import { MainHttpServer } from '../http/server.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -27,7 +27,9 @@ function runtimeDeps(clock?: Clock): RuntimeDeps {
     metrics,
     container,
     services: new ServiceDirectory(container),
-    feeds: new FeedPublisher(),
+    feeds: new FeedPublisher(join(root, 'feeds-published.json')),
+    mirrors: new MirrorRegistry(),
+    feedTrust: () => null,
     http: new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: 1024 }, new Map()),
     requireAdmin: (_ctx, next) => next(),
     dataDir: join(root, 'data'),

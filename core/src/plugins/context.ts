@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Middleware } from 'koa';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { ServerErrors } from '../errors.js';
-import { MirroredFeed, type FeedPublisher } from '../feeds.js';
+import { MirroredFeed, type FeedMirror, type FeedPublisher, type FeedState, type MirrorRegistry, type MirrorSpec, type PublishSpec, type TrustRoots } from '../feeds/index.js';
 import { createApp } from '../http/app.js';
 import { MainHttpServer } from '../http/server.js';
 import { OwnedPort } from '../listeners.js';
@@ -16,17 +16,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Tokens, type Clock } from '../tokens.js';
 import { JsonStore, type Store } from '../storage.js';
-import type {
-  BoundListener,
-  FeedMirror,
-  FeedState,
-  HttpListener,
-  ListenSpec,
-  MirrorSpec,
-  PluginContext,
-  PublishSpec,
-  StatusDetails,
-} from './definition.js';
+import type { BoundListener, HttpListener, ListenSpec, PluginContext, StatusDetails } from './definition.js';
 import type { Candidate } from './manifest.js';
 import type { ServiceDirectory } from './services.js';
 import type { Watchdog } from './watchdog.js';
@@ -37,6 +27,10 @@ export interface RuntimeDeps {
   readonly container: DependencyContainer;
   readonly services: ServiceDirectory;
   readonly feeds: FeedPublisher;
+  /** Every running mirror, so a disk import reaches the plugins' feeds. */
+  readonly mirrors: MirrorRegistry;
+  /** The deployment's root keys now (`[feeds] trusted_keys`), or null. */
+  readonly feedTrust: () => TrustRoots;
   readonly http: MainHttpServer;
   readonly requireAdmin: Middleware;
   readonly dataDir: string;
@@ -69,6 +63,7 @@ export class PluginRuntime {
     const router = MainHttpServer.routerFor(service, deps.watchdog);
     const dataDir = join(deps.dataDir, service);
     const storeFile = join(deps.dataDir, 'stores', `${service}.json`);
+    const clock = clockOf(deps.container);
 
     this.ctx = {
       service,
@@ -77,7 +72,7 @@ export class PluginRuntime {
       config: config as Readonly<unknown>,
       log,
       container: this.child,
-      clock: clockOf(deps.container),
+      clock,
       services: { get: (token) => deps.services.get(token) },
       router,
       dataDir,
@@ -111,8 +106,9 @@ export class PluginRuntime {
       },
       mirrorFeed: (spec: MirrorSpec): FeedMirror => {
         this.assertOpen();
-        const mirror = new MirroredFeed(spec, dataDir, log, this.abort.signal);
+        const mirror = new MirroredFeed(spec, dataDir, log, this.abort.signal, { roots: deps.feedTrust, now: () => clock.now() });
         this.mirrors.push(mirror);
+        deps.mirrors.add(mirror);
         mirror.start().catch((err: unknown) => log.error({ err, feed: spec.name }, 'feed mirror could not start'));
         return mirror;
       },
@@ -171,7 +167,10 @@ export class PluginRuntime {
     this.deps.http.unmount(this.ctx.service);
     this.deps.services.withdraw(this.ctx.service);
     this.deps.feeds.withdraw(this.ctx.service);
-    for (const mirror of this.mirrors) mirror.stop();
+    for (const mirror of this.mirrors) {
+      mirror.stop();
+      this.deps.mirrors.remove(mirror);
+    }
     await Promise.allSettled(this.ports.map(({ port }) => port.close(this.deps.drainMs)));
     if (this.store) await (await this.store.catch(() => undefined))?.close().catch(() => {});
     await this.child.dispose();

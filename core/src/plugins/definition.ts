@@ -12,11 +12,13 @@ import type { BoundListener } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../storage.js';
 import type { Clock } from '../tokens.js';
+import type { FeedMirror, MirrorSpec, PublishSpec } from '../feeds/types.js';
 
 /** The plugin API this core provides; manifests name a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
 
-export type Awaitable<T> = T | Promise<T>;
+export type { Awaitable } from '../awaitable.js';
+import type { Awaitable } from '../awaitable.js';
 
 /**
  * The key a plugin offers a service to others under (`ctx.provide`) and they
@@ -44,69 +46,6 @@ export type { BoundListener };
 export interface HttpListener extends BoundListener {
   /** Routes served on this port only. */
   readonly router: Router;
-}
-
-/** One file of a feed: where it sits in the feed, its digest and size. */
-export interface FeedFileEntry {
-  /** Relative path inside the feed: letters, digits, `._-` and `/`, no `..`. */
-  readonly path: string;
-  readonly sha256: string;
-  readonly size: number;
-}
-
-/** What a feed's `manifest.json` says. */
-export interface FeedManifest {
-  readonly name: string;
-  /** When the publisher built this manifest (ISO 8601). */
-  readonly generated: string;
-  readonly files: readonly FeedFileEntry[];
-}
-
-/** A complete, verified copy of a feed on disk. */
-export interface FeedSnapshot {
-  readonly manifest: FeedManifest;
-  /** Absolute path of one of its files. */
-  file(path: string): string;
-}
-
-export interface MirrorSpec {
-  /** Names the copy under the plugin's data folder and in /status. */
-  readonly name: string;
-  /** The publisher's feed URL, e.g. `http://mothership/feeds/v1/leases/`. */
-  readonly url: string;
-  /** How often to look for a new version. */
-  readonly intervalMs: number;
-  /** Called with each new verified snapshot (and at start with the last good one). */
-  apply(snapshot: FeedSnapshot): Awaitable<void>;
-}
-
-/** How fresh a mirrored feed is; shown per plugin in /status. */
-export interface FeedState {
-  readonly name: string;
-  readonly url: string;
-  readonly lastAttempt: string | null;
-  /** Last time the publisher was reached and the copy known current. */
-  readonly lastSuccess: string | null;
-  /** Last time a new version was applied. */
-  readonly lastChange: string | null;
-  readonly lastError: string | null;
-  /** `generated` of the manifest held now. */
-  readonly generated: string | null;
-}
-
-export interface FeedMirror {
-  /** Look for a new version now (also done every `intervalMs`). */
-  refresh(): Promise<FeedState>;
-  state(): FeedState;
-}
-
-export type PublishedFile = { readonly path: string } & ({ readonly data: Buffer } | { readonly file: string });
-
-export interface PublishSpec {
-  /** Served at `/feeds/v1/<name>/`. */
-  readonly name: string;
-  /** The feed's current files; asked on each manifest request. */
-  files(): Awaitable<readonly PublishedFile[]>;
 }
 
 /** What a plugin command is handed: the plugin's config and a way to reach the running daemon. */

@@ -8,7 +8,8 @@ import { isSugarError, ServerErrors, withCause, type SugarError } from '../error
 import type { Logger } from '../log.js';
 import { withTimeout, withTimeoutExcept } from '../timeout.js';
 import { PluginRuntime, type RuntimeDeps } from './context.js';
-import type { FeedState, PluginDefinition, StatusDetails } from './definition.js';
+import type { FeedState } from '../feeds/types.js';
+import type { PluginDefinition, StatusDetails } from './definition.js';
 import { orderServices } from './graph.js';
 import { runAs } from './ownership.js';
 import type { Candidate } from './manifest.js';

@@ -4,7 +4,7 @@
  * sections. Start-up, SIGHUP and `check-config` all go through here, so they
  * accept and refuse exactly the same configurations.
  */
-import { readConfig } from '../config/load.js';
+import { readConfig, type DropInOverride } from '../config/load.js';
 import { checkCoreSections, checkSection, type CoreConfig } from '../config/schema.js';
 import { isSugarError, ServerErrors, type SugarError } from '../errors.js';
 import type { Paths } from '../paths.js';
@@ -33,8 +33,8 @@ export interface Settings {
 }
 
 /** Read the files, check the core's sections, find the plugins and select providers; no plugin code is loaded. */
-export async function readSettings(paths: Paths): Promise<{ ok: true; settings: Settings } | { ok: false; problems: readonly string[] }> {
-  const raw = await readConfig(paths);
+export async function readSettings(paths: Paths, override?: DropInOverride): Promise<{ ok: true; settings: Settings } | { ok: false; problems: readonly string[] }> {
+  const raw = await readConfig(paths, override);
   if (raw.problems.length) return { ok: false, problems: raw.problems };
   const core = checkCoreSections(raw.doc);
   if (!core.ok) return { ok: false, problems: core.problems };
@@ -42,8 +42,9 @@ export async function readSettings(paths: Paths): Promise<{ ok: true; settings: 
   return { ok: true, settings: { files: raw.files, core: core.value, discovery, selection: selectPlugins(discovery, raw.doc) } };
 }
 
-export async function makePlan(paths: Paths): Promise<PlanResult> {
-  const read = await readSettings(paths);
+/** The plan for the files on disk, or for them with `override` in `conf.d/` (checked before it is written). */
+export async function makePlan(paths: Paths, override?: DropInOverride): Promise<PlanResult> {
+  const read = await readSettings(paths, override);
   if (!read.ok) return read;
   const { files, core, discovery, selection } = read.settings;
   const problems = [...selection.problems];

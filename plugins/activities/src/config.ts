@@ -24,7 +24,7 @@ export const activitiesOptions = {
   /** Most entries in one bundle. */
   max_entries: option.integer({ min: 1, max: 1_000_000 }, 20_000),
   /** The Mothership's activities feed, e.g. `http://mothership/feeds/v1/activities/`. */
-  upstream: option.url().optional(),
+  upstream: option.feedUpstream().optional(),
   /** How often to look for new bundles there. */
   upstream_interval: option.duration(3_600_000, { max: 365 * DAY_MS }),
 };

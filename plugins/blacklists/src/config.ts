@@ -23,7 +23,7 @@ export const blacklistsOptions = {
   /** The block page as laptops reach it; the squid helper redirects there. */
   page_url: option.url('http://schoolserver/blocked'),
   /** The Mothership's blacklists feed, e.g. `http://mothership/feeds/v1/blacklists/`. */
-  upstream: option.url().optional(),
+  upstream: option.feedUpstream().optional(),
   /** How often to look for new lists upstream. */
   upstream_interval: option.duration(6 * 3_600_000, { max: 365 * DAY_MS }),
   /** Largest `.tar.gz` the admin API accepts. */

@@ -18,7 +18,7 @@ export const leasesOptions = {
   /** How far ahead the report warns of expiring leases. */
   expiry_warning: option.duration(30 * DAY_MS, { max: 365 * DAY_MS }),
   /** The Mothership's leases feed, e.g. `http://mothership/feeds/v1/leases/`. */
-  upstream: option.url().optional(),
+  upstream: option.feedUpstream().optional(),
   /** How often to look for a new bundle upstream. */
   upstream_interval: option.duration(3_600_000, { max: 365 * DAY_MS }),
   /** Largest bundle the admin API accepts. */

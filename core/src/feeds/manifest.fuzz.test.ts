@@ -1,8 +1,8 @@
 import { join, relative, isAbsolute } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../test/fuzz/settings.js';
-import { checkManifest, isSafeFeedPath } from './feeds.js';
+import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { checkManifest, isSafeFeedPath } from './manifest.js';
 
 const segment = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), fc.constantFrom('.', '..', '...', '.hidden', 'a..b', '', ' ', '%2e%2e', 'é', 'a\\b', 'C:'));
 const path = fc.oneof(
