@@ -239,6 +239,7 @@ export class MirroredFeed implements FeedMirror {
   }
 
   private async stageNow(source: FeedSource): Promise<Pick<StagedFeed, 'change' | 'commit' | 'discard'> | 'unchanged'> {
+    await mkdir(join(this.root, 'snapshots'), { recursive: true });
     const conditional = this.current && source instanceof HttpFeedSource ? this.validators : undefined;
     const fetched = await source.manifest(conditional);
     if (fetched === 'unchanged') return 'unchanged';
