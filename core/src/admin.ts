@@ -31,13 +31,19 @@ export async function readAdminToken(file: string): Promise<string> {
   return token;
 }
 
+/** Whether the request carries `Authorization: Bearer <token>` (compared in constant time). */
+export function hasAdminToken(ctx: Context, token: string): boolean {
+  const header = ctx.get('Authorization');
+  if (!header.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7).trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /** Lets a request through only with `Authorization: Bearer <token>`; `current` is read per request so a reload can change it. */
 export function adminGuard(current: () => string): Middleware {
   return (ctx: Context, next: Next) => {
-    const header = ctx.get('Authorization');
-    const given = header.startsWith('Bearer ') ? Buffer.from(header.slice(7).trim()) : Buffer.alloc(0);
-    const expected = Buffer.from(current());
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw ServerErrors.UNAUTHORIZED();
+    if (!hasAdminToken(ctx, current())) throw ServerErrors.UNAUTHORIZED();
     return next();
   };
 }

@@ -14,6 +14,7 @@ import { Daemon } from './daemon.js';
 import { writeDiagnostics } from './diagnostics.js';
 import { storeCommand } from './store-command.js';
 import { feedsCommand } from './feeds-command.js';
+import { maintenanceCommand } from './maintenance-command.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
@@ -53,6 +54,8 @@ Commands:
   init             create the config folders under --root (add --dev for a developer setup)
   store check|dump|truncate
                    look into the plugins' stores; recover a damaged journal
+  maintenance on|off|status
+                   hold laptop-facing HTTP back with 503 + Retry-After (activation keeps answering)
   feeds keygen|sign-keys|export|import
                    make feed signing keys; carry signed feeds on a disk
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
@@ -126,6 +129,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case 'store': {
         const { root, config, rest: storeArgs } = splitRootOptions(rest);
         return await storeCommand(resolvePaths({ root, config }), storeArgs, (line) => console.log(line));
+      }
+      case 'maintenance': {
+        const { root, config, rest: maintenanceArgs } = splitRootOptions(rest);
+        return await maintenanceCommand(resolvePaths({ root, config }), maintenanceArgs, (line) => console.log(line));
       }
       case 'feeds': {
         const { root, config, rest: feedsArgs } = splitRootOptions(rest);

@@ -8,8 +8,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
-import { adminGuard, coreAdminRouter, ensureAdminToken, readAdminToken } from './admin.js';
+import { adminGuard, coreAdminRouter, ensureAdminToken, hasAdminToken, readAdminToken } from './admin.js';
 import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
@@ -20,9 +21,10 @@ import { MainHttpServer } from './http/server.js';
 import { urlFor } from './listeners.js';
 import { DataDirLock } from './lock.js';
 import { createLogger, RecentLog, type Logger } from './log.js';
+import { Maintenance, maintenanceRouter } from './maintenance.js';
 import { Announcer } from './mdns.js';
 import { Metrics, metricsRoute } from './metrics.js';
-import { adminTokenFile, type Paths } from './paths.js';
+import { adminTokenFile, maintenanceFile, type Paths } from './paths.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
 import { currentPlugin } from './plugins/ownership.js';
 import { PluginHost } from './plugins/host.js';
@@ -58,6 +60,7 @@ export class Daemon {
     private readonly lock: DataDirLock,
     adminToken: string,
     private feedKeys: FeedKeys,
+    readonly maintenance: Maintenance,
     readonly startedAt: number,
   ) {
     const core = plan.core;
@@ -74,7 +77,8 @@ export class Daemon {
       reload: () => this.reload(),
     });
     this.feeds = feeds;
-    this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit });
+    const gate = (ctx: Context) => maintenance.check(ctx, (request) => hasAdminToken(request, this.credential.token));
+    this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit, gate });
     const requireAdmin = adminGuard(() => this.credential.token);
     this.host = new PluginHost(
       log,
@@ -94,12 +98,14 @@ export class Daemon {
         bodyLimit: core.http.body_limit,
         drainMs: core.core.drain_timeout,
         watchdog: new Watchdog(log, metrics),
+        gate,
       },
       hostTimeouts(core),
     );
     const host = this.host;
     metrics.watchPlugins(() => host.list().map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
     metrics.watchFeeds(() => feeds.samples(() => host.list()));
+    metrics.watchMaintenance(() => maintenance.on);
     const board = new StatusBoard({
       version: SERVER_VERSION,
       api: PLUGIN_API_VERSION,
@@ -110,6 +116,7 @@ export class Daemon {
       discovery: () => ({ discovery: this.plan.discovery, selection: this.plan.selection }),
       eventLoopLag: () => metrics.eventLoopLag(),
       feeds: () => feeds.summary(),
+      maintenance: () => maintenance.state(),
     });
     this.http.serveCore('/status', statusRoute(board));
     this.http.serveCore('/metrics', metricsRoute(metrics));
@@ -117,6 +124,7 @@ export class Daemon {
     this.http.mount(':feeds', feeds.publisher.router);
     this.http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
     this.http.mount(':core-feeds', feeds.adminRouter(requireAdmin));
+    this.http.mount(':core-maintenance', maintenanceRouter(requireAdmin, maintenance, log));
     this.http.answerWhileStarting((path) => host.startingOwner(path));
     this.container.register(Tokens.Config, { useFactory: () => this.plan.core });
     this.container.register(Tokens.Logger, { useValue: log });
@@ -150,10 +158,12 @@ export class Daemon {
     await mkdir(paths.data, { recursive: true, mode: 0o750 });
     await mkdir(paths.etc, { recursive: true });
     const feedKeys = await readFeedKeys(plan.core.feeds);
+    const maintenance = await Maintenance.load(maintenanceFile(paths));
+    if (maintenance.on) log.warn({ maintenance: maintenance.state() }, 'starting in maintenance mode: laptop-facing HTTP answers 503 until `sugar-server maintenance off`');
     const lock = await DataDirLock.acquire(paths.data);
     try {
       const adminToken = await ensureAdminToken(adminTokenFile(paths));
-      return new Daemon(paths, plan, log, recentLog, lock, adminToken, feedKeys, startedAt);
+      return new Daemon(paths, plan, log, recentLog, lock, adminToken, feedKeys, maintenance, startedAt);
     } catch (err) {
       await lock.release();
       throw err;

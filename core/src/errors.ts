@@ -95,4 +95,6 @@ export const ServerErrors = {
   NOT_RUNNING: errorType('SERVER_ERR_NOT_RUNNING', 500, (where: string, why: string) => `no sugar-server answers at ${where} (${why})`),
   USAGE: errorType('SERVER_ERR_USAGE', 400, (why: string) => why),
   SERVICE_STARTING: errorType('SERVER_ERR_SERVICE_STARTING', 503, (service: string) => `${service} is starting; try again shortly`),
+  MAINTENANCE: errorType('SERVER_ERR_MAINTENANCE', 503, (reason: string | null, retryAfterSeconds: number) =>
+    `the school server is in maintenance${reason ? ` (${reason})` : ''}; try again in ${retryAfterSeconds} s`),
 } as const;

@@ -151,6 +151,18 @@ export class Metrics {
     this.pluginStates = states;
   }
 
+  /** `sugar_server_maintenance`: 1 while maintenance mode is on. */
+  watchMaintenance(on: () => boolean): void {
+    new Gauge({
+      name: 'sugar_server_maintenance',
+      help: '1 while maintenance mode holds laptop-facing HTTP back with 503',
+      registers: [this.registry],
+      collect() {
+        this.set(on() ? 1 : 0);
+      },
+    });
+  }
+
   /** Gauges of every mirrored feed: version held, expired, refused (by code), last success. */
   watchFeeds(feeds: () => readonly FeedSample[]): void {
     const gauge = (name: string, help: string, value: (state: FeedSample['state']) => number | null, extra: (state: FeedSample['state']) => Record<string, string> = () => ({})) =>

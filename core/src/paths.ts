@@ -31,6 +31,8 @@ export function resolvePaths(options: PathOptions = {}): Paths {
 export const configFile = (paths: Paths) => join(paths.etc, 'sugar-server.conf');
 export const dropInDir = (paths: Paths) => join(paths.etc, 'conf.d');
 export const pidFile = (paths: Paths) => join(paths.run, 'sugar-server.pid');
+/** Kept in the data folder: the switch must survive a restart (and /run is emptied at boot). */
+export const maintenanceFile = (paths: Paths) => join(paths.data, 'maintenance.json');
 /** Where the running daemon's main HTTP server actually listens (the port may be 0 in config). */
 export const urlFile = (paths: Paths) => join(paths.run, 'sugar-server.url');
 export const adminTokenFile = (paths: Paths) => join(paths.etc, 'admin.token');

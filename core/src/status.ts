@@ -3,6 +3,7 @@
  * secrets (no token, no config values). The JSON is cached until a plugin changes
  * state or the uptime second ticks, so polling it costs one string write.
  */
+import type { MaintenanceState } from './maintenance.js';
 import type { LagSummary } from './metrics.js';
 import type { Context } from 'koa';
 import type { Discovery } from './plugins/discover.js';
@@ -30,6 +31,7 @@ export interface StatusSource {
   eventLoopLag(): LagSummary;
   /** Whether feeds are taken signed, what this server publishes, the configuration feed. */
   feeds?(): unknown;
+  maintenance?(): MaintenanceState;
 }
 
 export class StatusBoard {
@@ -89,6 +91,7 @@ export class StatusBoard {
         uptime: Math.floor((now - s.startedAt) / 1000),
         config: { generation: config.generation, loadedAt: new Date(config.loadedAt).toISOString(), lastError: config.lastError },
         eventLoop: { lagMs: s.eventLoopLag() },
+        maintenance: s.maintenance?.() ?? null,
       },
       feeds: s.feeds?.() ?? null,
       plugins,

@@ -14,5 +14,23 @@ export const FeedErrors = {
     `feed manifest at ${url} expired at ${expires}: the publisher has not re-signed it (frozen or cut off)`),
   KEYS: errorType('SERVER_ERR_FEED_KEYS', 502, (url: string, why: string) => `signing keys at ${url} are not usable: ${why}`),
   KEY_FILE: errorType('SERVER_ERR_FEED_KEY_FILE', 500, (file: string, why: string) => `${file}: ${why}`),
+  UPSTREAM_BUSY: errorType('SERVER_ERR_FEED_UPSTREAM_BUSY', 503, (url: string, seconds: number) =>
+    `${url} answered 503 (maintenance or starting); asking again in ${seconds} s, not before`),
   IMPORT: errorType('SERVER_ERR_FEED_IMPORT', 400, (dir: string, why: string) => `feeds on ${dir} were not imported: ${why}`),
 };
+
+const retryAfter = new WeakMap<object, number>();
+
+/** The upstream asked to be left alone: a 503 with `Retry-After` (seconds or an HTTP date; 60 s when absent). */
+export function upstreamBusy(url: string, header: string | null, now: number): Error {
+  const seconds = header === null ? NaN : /^\d+$/.test(header.trim()) ? Number(header.trim()) : Math.ceil((Date.parse(header) - now) / 1000);
+  const wait = Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), 86_400) : 60;
+  const error = FeedErrors.UPSTREAM_BUSY(url, wait);
+  retryAfter.set(error, wait * 1000);
+  return error;
+}
+
+/** How long an error says to wait before asking its upstream again, in ms (0 when it says nothing). */
+export function retryAfterMs(error: unknown): number {
+  return typeof error === 'object' && error !== null ? (retryAfter.get(error) ?? 0) : 0;
+}

@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import { syncDir, writeFileAtomically } from '../storage/durable.js';
 import { setLongTimeout, type LongTimer } from '../timeout.js';
 import { copyChecked } from './copy.js';
-import { FeedErrors } from './errors.js';
+import { FeedErrors, retryAfterMs } from './errors.js';
 import { KEYS_FILE, type KeysDocument } from './keys.js';
 import { filesChanged, isFeedName, parseManifest, sameFiles, SIGNATURE_SUFFIX, SNAPSHOT_MANIFEST } from './manifest.js';
 import { parseSignatures } from './signing.js';
@@ -85,6 +85,8 @@ export class MirroredFeed implements FeedMirror {
   private readonly now: () => number;
   private timer: LongTimer | undefined;
   private running: Promise<FeedState> | undefined;
+  /** An upstream's `Retry-After`: no request before this instant (ms). */
+  private notBefore = 0;
   /** One stage-to-commit at a time: a refresh and an import never interleave. */
   private turn: Promise<void> = Promise.resolve();
   private current: DiskSnapshot | undefined;
@@ -158,7 +160,7 @@ export class MirroredFeed implements FeedMirror {
 
   /** Look for a new version at the publisher (a `usb` feed only reports its state). */
   refresh(): Promise<FeedState> {
-    if (this.spec.url === 'usb') return Promise.resolve(this.state());
+    if (this.spec.url === 'usb' || this.now() < this.notBefore) return Promise.resolve(this.state());
     this.running ??= this.refreshNow().finally(() => {
       this.running = undefined;
     });
@@ -209,7 +211,7 @@ export class MirroredFeed implements FeedMirror {
   private schedule(delayMs: number): void {
     if (this.signal.aborted) return;
     this.timer = setLongTimeout(() => {
-      void this.refresh().finally(() => this.schedule(this.spec.intervalMs));
+      void this.refresh().finally(() => this.schedule(Math.max(this.spec.intervalMs, this.notBefore - this.now())));
     }, delayMs);
   }
 
@@ -231,6 +233,7 @@ export class MirroredFeed implements FeedMirror {
       }
     } catch (err) {
       if (this.signal.aborted) return this.state();
+      this.notBefore = this.now() + retryAfterMs(err);
       this.status.lastError = describe(err);
       const level = isSugarError(err) && TRUST_CODES.has(err.code) ? 'error' : 'warn';
       this.log[level]({ feed: this.spec.name, url: this.state().url, code: this.status.lastError.code, err }, 'feed not updated; keeping the last good copy');

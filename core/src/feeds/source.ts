@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { FeedErrors } from './errors.js';
+import { FeedErrors, upstreamBusy } from './errors.js';
 import { KEYS_FILE } from './keys.js';
 import { MANIFEST_FILE, SIGNATURE_SUFFIX } from './manifest.js';
 import type { FeedFileEntry } from './types.js';
@@ -122,11 +122,17 @@ export class HttpFeedSource implements FeedSource {
   }
 
   private async get(url: URL, headers: Record<string, string>): Promise<Response> {
+    let response: Response;
     try {
-      return await fetch(url, { headers, signal: AbortSignal.any([this.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) });
+      response = await fetch(url, { headers, signal: AbortSignal.any([this.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) });
     } catch (err) {
       throw FeedErrors.DOWNLOAD(url.href, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
     }
+    if (response.status === 503) {
+      await response.body?.cancel();
+      throw upstreamBusy(url.href, response.headers.get('retry-after'), Date.now());
+    }
+    return response;
   }
 }
 

@@ -16,6 +16,8 @@ export interface AppOptions {
   readonly owner: string;
   /** Default request body limit in bytes (see readBody). */
   readonly bodyLimit: number;
+  /** Asked before any handler; throws to hold a request back (maintenance mode). */
+  readonly gate?: (ctx: Context) => void;
 }
 
 const bodyLimits = new WeakMap<Koa, number>();
@@ -31,7 +33,7 @@ let counter = 0;
 export function createApp(options: AppOptions): Koa {
   const app = new Koa({ proxy: false });
   bodyLimits.set(app, options.bodyLimit);
-  const { log, metrics, owner } = options;
+  const { log, metrics, owner, gate } = options;
 
   app.use(async (ctx: Context, next: Next) => {
     const started = performance.now();
@@ -39,6 +41,7 @@ export function createApp(options: AppOptions): Koa {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {
+      gate?.(ctx);
       await next();
       if (ctx.status === 404 && ctx.body == null) respondWithError(ctx, ServerErrors.NOT_FOUND(ctx.path), requestId);
     } catch (err) {

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { ServerErrors } from '../errors.js';
 import { MirroredFeed, type FeedMirror, type FeedPublisher, type FeedState, type MirrorRegistry, type MirrorSpec, type PublishSpec, type TrustRoots } from '../feeds/index.js';
@@ -39,6 +39,8 @@ export interface RuntimeDeps {
   readonly bodyLimit: number;
   readonly drainMs: number;
   readonly watchdog: Watchdog;
+  /** Asked before every request on the plugin's own HTTP ports too (maintenance mode). */
+  readonly gate?: (ctx: Context) => void;
 }
 
 export class PluginRuntime {
@@ -94,7 +96,7 @@ export class PluginRuntime {
         this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, (socket) =>
           deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })), candidate.packageName)),
       listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
-        const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit });
+        const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit, gate: deps.gate });
         const portRouter = MainHttpServer.routerFor(service, deps.watchdog);
         app.use(portRouter.routes()).use(portRouter.allowedMethods());
         const bound = await this.open(spec, OwnedPort.http(`${service}/${spec.name}`, app, candidate.packageName));
