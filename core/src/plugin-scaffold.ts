@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RESERVED_SECTIONS } from './config/schema.js';
+import { RESERVED_SERVICE_NAMES } from './config/schema.js';
 import { ServerErrors } from './errors.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
 import { SERVICE_NAME } from './plugins/manifest.js';
@@ -63,7 +63,7 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<Scaffold
   if (!SERVICE_NAME.test(service)) {
     throw ServerErrors.USAGE(`"${service}" is not a service name (a lower-case letter, then letters, digits or "-", at most 40)${options.service ? '' : '; name one with --service'}`);
   }
-  if (RESERVED_SECTIONS.has(service)) throw ServerErrors.USAGE(`service name "${service}" is reserved for the core; name another with --service`);
+  if (RESERVED_SERVICE_NAMES.has(service)) throw ServerErrors.USAGE(`service name "${service}" is reserved for the core; name another with --service`);
   const dir = resolve(options.cwd ?? process.cwd(), options.dir ?? base);
   if (existsSync(dir) && (await readdir(dir)).length > 0) throw ServerErrors.USAGE(`${dir} already exists and is not empty; choose another --dir`);
 

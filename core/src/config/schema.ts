@@ -55,6 +55,9 @@ export type CoreConfig = { readonly [K in CoreSectionName]: ConfigOf<(typeof cor
 /** Sections that are not plugin services; a plugin may not name its service after one. */
 export const RESERVED_SECTIONS: ReadonlySet<string> = new Set([...Object.keys(coreSections), 'plugins', 'providers']);
 
+/** Names no plugin may give its service: the sections above, and `isolate`, a key of `[providers]` that is not a service. */
+export const RESERVED_SERVICE_NAMES: ReadonlySet<string> = new Set([...RESERVED_SECTIONS, 'isolate']);
+
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Check one section (absent = all defaults) against `shape`. */

@@ -29,6 +29,8 @@ export interface PlannedService {
   readonly loadError?: SugarError | undefined;
   /** The section's text, to notice changes on reload. */
   readonly sectionKey: string;
+  /** Runs in a child process of its own (`[providers] isolate`). */
+  readonly isolated?: boolean;
 }
 
 export interface PluginStatus {

@@ -48,6 +48,7 @@ describe('readManifest', () => {
   it.each([
     [{ service: 'Leases!', api: '^1.0.0' }, 'manifest "service" must be a lower-case name'],
     [{ service: 'http', api: '^1.0.0' }, 'service name "http" is reserved for the core'],
+    [{ service: 'isolate', api: '^1.0.0' }, 'service name "isolate" is reserved for the core'],
     [{ service: 'x', api: 'banana' }, 'manifest "api" must be a semver range'],
     [{ service: 'x', api: '^2.0.0' }, 'needs plugin API ^2.0.0, this server provides 1.0.0'],
     [{ service: 'x', api: '^1.0.0', dependsOn: 'registry' }, 'manifest "dependsOn" must be a list of service names'],

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exports as resolveExports } from 'resolve.exports';
 import semver from 'semver';
-import { RESERVED_SECTIONS } from '../config/schema.js';
+import { RESERVED_SERVICE_NAMES } from '../config/schema.js';
 import { PLUGIN_API_VERSION } from './definition.js';
 
 export const PLUGIN_KEYWORD = 'sugar-server-plugin';
@@ -67,7 +67,7 @@ export async function readManifest(dir: string): Promise<ManifestResult> {
   if (typeof service !== 'string' || !SERVICE_NAME.test(service)) {
     return reject(`manifest "service" must be a lower-case name like "leases", got ${JSON.stringify(service)}`);
   }
-  if (RESERVED_SECTIONS.has(service)) return reject(`service name "${service}" is reserved for the core`);
+  if (RESERVED_SERVICE_NAMES.has(service)) return reject(`service name "${service}" is reserved for the core`);
   if (typeof api !== 'string' || semver.validRange(api) === null) {
     return reject(`manifest "api" must be a semver range of the plugin API such as "^1.0.0", got ${JSON.stringify(api)}`);
   }

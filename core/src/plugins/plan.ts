@@ -51,7 +51,7 @@ export async function makePlan(paths: Paths, override?: DropInOverride): Promise
   const services: PlannedService[] = [];
 
   for (const choice of selection.services.values()) {
-    const base = { service: choice.service, enabled: choice.enabled, provider: choice.provider, providers: choice.providers, sectionKey: sectionKey(choice.section) };
+    const base = { service: choice.service, enabled: choice.enabled, provider: choice.provider, providers: choice.providers, sectionKey: sectionKey(choice.section), isolated: choice.isolated };
     if (!choice.enabled || !choice.provider) {
       services.push(base);
       continue;

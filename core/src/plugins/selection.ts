@@ -1,7 +1,8 @@
 /**
  * Which package runs each service, and whether it is on. `[plugins]` switches a
  * service (`leases = on`); `[providers]` picks the package when more than one
- * provides it (a downstream variant replacing ours without patching).
+ * provides it (a downstream variant replacing ours without patching), and its
+ * `isolate` key lists the services that run in a process of their own.
  */
 import { where, type IniDocument, type IniEntry, type IniSection } from '../config/ini.js';
 import { option } from '../config/options.js';
@@ -17,6 +18,8 @@ export interface ServiceChoice {
   /** Every installed package that provides the service. */
   readonly providers: readonly Candidate[];
   readonly section?: IniSection | undefined;
+  /** Runs in its own child process (`[providers] isolate`). */
+  readonly isolated: boolean;
 }
 
 export interface Selection {
@@ -25,6 +28,10 @@ export interface Selection {
 }
 
 const flag = option.flag();
+const serviceList = option.list();
+
+/** The key of `[providers]` that lists services to isolate; no service may take the name. */
+export const ISOLATE_KEY = 'isolate';
 
 export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection {
   const problems: string[] = [];
@@ -51,7 +58,12 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
   }
 
   const chosen = new Map<string, Candidate>();
+  const isolated = new Set<string>();
   for (const [service, entry] of doc.get('providers')?.entries ?? []) {
+    if (service === ISOLATE_KEY) {
+      for (const name of isolatedServices(entry, byService, problems)) isolated.add(name);
+      continue;
+    }
     if (!isServiceName(service, 'providers', entry, problems)) continue;
     const providers = byService.get(service) ?? [];
     const match = providers.find((candidate) => candidate.packageName === entry.value);
@@ -74,7 +86,7 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
           `(${providers.map((c) => c.packageName).join(', ')}); choose one with [providers] ${service} = <package>`,
       );
     }
-    services.set(service, { service, enabled: on, provider, providers, section: doc.get(service) });
+    services.set(service, { service, enabled: on, provider, providers, section: doc.get(service), isolated: isolated.has(service) });
   }
 
   for (const [name, section] of doc) {
@@ -82,6 +94,18 @@ export function selectPlugins(discovery: Discovery, doc: IniDocument): Selection
     problems.push(`${where(section.origin)}: [${name}]: unknown section: no installed plugin provides service "${name}"${installedHint(byService)}`);
   }
   return { services, problems };
+}
+
+/** `[providers] isolate = a, b`: each must be a service an installed plugin provides. */
+function isolatedServices(entry: IniEntry, byService: ReadonlyMap<string, unknown>, problems: string[]): string[] {
+  const parsed = serviceList.safeParse(entry.value);
+  const names = parsed.success ? parsed.data : [];
+  const known: string[] = [];
+  for (const name of names) {
+    if (byService.has(name)) known.push(name);
+    else problems.push(`${where(entry)}: [providers] ${ISOLATE_KEY}: no installed plugin provides service "${name}"${installedHint(byService)}`);
+  }
+  return known;
 }
 
 function isServiceName(key: string, section: string, entry: IniEntry, problems: string[]): boolean {
