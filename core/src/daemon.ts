@@ -92,6 +92,7 @@ export class Daemon {
         feedTrust: feeds.trust,
         http: this.http,
         requireAdmin,
+        adminToken: () => this.credential.token,
         dataDir: paths.data,
         etcDir: paths.etc,
         defaultAddress: core.http.address,
@@ -287,5 +288,10 @@ export class Daemon {
 }
 
 function hostTimeouts(core: CoreConfig) {
-  return { startMs: core.core.start_timeout, stopMs: core.core.stop_timeout, restartBackoffMs: core.core.restart_backoff };
+  return {
+    startMs: core.core.start_timeout,
+    stopMs: core.core.stop_timeout,
+    restartBackoffMs: core.core.restart_backoff,
+    unresponsiveMs: core.core.isolate_timeout,
+  };
 }

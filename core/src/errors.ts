@@ -71,6 +71,8 @@ export const ServerErrors = {
   PLUGIN_START: errorType('SERVER_ERR_PLUGIN_START', 500, (service: string, why: string) => `${service} failed to start: ${why}`),
   PLUGIN_CRASHED: errorType('SERVER_ERR_PLUGIN_CRASHED', 500, (service: string, why: string, restartInMs: number) =>
     `${service} crashed (${why}); the other services go on, and it starts again in ${Math.round(restartInMs / 1000)} s`),
+  PLUGIN_ISOLATED: errorType('SERVER_ERR_PLUGIN_ISOLATED', 500, (service: string, what: string) =>
+    `${service} runs in a process of its own ([providers] isolate), where it cannot ${what}`),
   PLUGIN_BLOCKED: errorType('SERVER_ERR_PLUGIN_BLOCKED', 500, (service: string, why: string) => `${service} not started: ${why}`),
   SERVICE_UNAVAILABLE: errorType('SERVER_ERR_SERVICE_UNAVAILABLE', 503, (what: string) => `${what} is not running`),
   DATA_LOCKED: errorType('SERVER_ERR_DATA_LOCKED', 500, (dir: string, pid: number) =>

@@ -53,9 +53,13 @@ export class OwnedPort {
     return new OwnedPort(name, server, owner);
   }
 
-  /** A TCP port; socket errors are logged here so a rude client never takes the process down. */
-  static tcp(name: string, log: Logger, onConnection: (socket: Socket) => void, owner?: string): OwnedPort {
-    const server = createTcpServer((socket) => {
+  /**
+   * A TCP port; socket errors are logged here so a rude client never takes the
+   * process down. `pauseOnConnect` leaves each socket unread, for handing it to
+   * another process (an isolated plugin's) before a byte is taken from it.
+   */
+  static tcp(name: string, log: Logger, onConnection: (socket: Socket) => void, owner?: string, options: { pauseOnConnect?: boolean } = {}): OwnedPort {
+    const server = createTcpServer({ pauseOnConnect: options.pauseOnConnect === true }, (socket) => {
       socket.on('error', (err) => log.debug({ err, listener: name }, 'connection error'));
       try {
         onConnection(socket);

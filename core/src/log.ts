@@ -63,3 +63,15 @@ export function flushLog(log: Logger): void {
     // stdout is gone (the reader went away): nothing left to write to.
   }
 }
+
+/**
+ * Write one JSON line another process logged (an isolated plugin's) into
+ * `log`'s output as it is, so it reaches stdout and the recent lines like the
+ * daemon's own.
+ */
+export function lineWriter(log: Logger): (line: string) => void {
+  const stream = (log as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]!;
+  return (line) => {
+    stream.write(`${line}\n`);
+  };
+}

@@ -71,6 +71,7 @@ export class StatusBoard {
       listeners: plugin.listeners,
       feeds: plugin.feeds,
       details: plugin.details,
+      ...(plugin.isolated ? { isolated: true, pid: plugin.pid } : {}),
     }));
     const selected = new Set(plugins.map((p) => p.package));
     const standby = (found?.discovery.candidates ?? [])

@@ -16,7 +16,8 @@ import { compare, report } from './load.js';
 const SERVER_CPU = '1';
 const ROUNDS = 7;
 
-function startReference(script: string, bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
+/** A reference server (one of the `.mjs` beside this file) serving `bodyFile`, pinned to the servers' CPU. */
+export function startReference(script: string, bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, fileURLToPath(new URL(script, import.meta.url)), bodyFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
     cwd: fileURLToPath(new URL('.', import.meta.url)),

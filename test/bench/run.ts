@@ -7,11 +7,13 @@ import { benchActivities } from './activities.js';
 import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
+import { benchHttpIsolated } from './http-isolated.js';
 import { benchHttpStatus } from './http-status.js';
 import { benchStores } from './stores.js';
 
 const benches: Record<string, () => Promise<string>> = {
   'http-status': benchHttpStatus,
+  'http-isolated': benchHttpIsolated,
   'boot-storm': benchBootStorm,
   activities: benchActivities,
   backup: benchBackup,

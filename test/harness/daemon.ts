@@ -201,6 +201,9 @@ export interface StatusDoc {
     listeners: { name: string; address: string; port: number }[];
     feeds: Record<string, string | null>[];
     details: Record<string, unknown> | null;
+    /** Present for a plugin in `[providers] isolate`, with its process's pid (null while down). */
+    isolated?: true;
+    pid?: number | null;
   }[];
   standby: { service: string; package: string; reason: string }[];
   rejected: { package: string; reason: string }[];

@@ -16,6 +16,7 @@ export const coreSections = {
     stop_timeout: option.duration(10_000),
     drain_timeout: option.duration(10_000),
     restart_backoff: option.duration(5_000),
+    isolate_timeout: option.duration(5_000),
   },
   http: {
     address: option.address('::'),

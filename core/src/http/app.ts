@@ -18,6 +18,12 @@ export interface AppOptions {
   readonly bodyLimit: number;
   /** Asked before any handler; throws to hold a request back (maintenance mode). */
   readonly gate?: (ctx: Context) => void;
+  /**
+   * Served only to the core, over a private socket (an isolated plugin's
+   * process): the request id and the client's address come from the core's
+   * `X-Request-Id` and `X-Forwarded-For`, so logs and `ctx.ip` name the laptop.
+   */
+  readonly behindCore?: boolean;
 }
 
 const bodyLimits = new WeakMap<Koa, number>();
@@ -31,13 +37,14 @@ const bootId = randomBytes(3).toString('hex');
 let counter = 0;
 
 export function createApp(options: AppOptions): Koa {
-  const app = new Koa({ proxy: false });
+  const behindCore = options.behindCore === true;
+  const app = new Koa({ proxy: behindCore });
   bodyLimits.set(app, options.bodyLimit);
   const { log, metrics, owner, gate } = options;
 
   app.use(async (ctx: Context, next: Next) => {
     const started = performance.now();
-    const requestId = `${bootId}-${(++counter).toString(36)}`;
+    const requestId = (behindCore && ctx.get('X-Request-Id')) || `${bootId}-${(++counter).toString(36)}`;
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {

@@ -33,6 +33,8 @@ export interface RuntimeDeps {
   readonly feedTrust: () => TrustRoots;
   readonly http: MainHttpServer;
   readonly requireAdmin: Middleware;
+  /** The admin token `requireAdmin` checks now, for plugins in a process of their own. */
+  readonly adminToken?: () => string;
   readonly dataDir: string;
   readonly etcDir: string;
   readonly defaultAddress: string;

@@ -11,6 +11,7 @@ import { PluginRuntime, type RuntimeDeps } from './context.js';
 import type { FeedState } from '../feeds/types.js';
 import type { PluginDefinition, StatusDetails } from './definition.js';
 import { orderServices } from './graph.js';
+import { IsolatedRuntime } from './isolation/runtime.js';
 import { runAs } from './ownership.js';
 import type { Candidate } from './manifest.js';
 
@@ -49,6 +50,10 @@ export interface PluginStatus {
   readonly feeds: readonly FeedState[];
   /** What the plugin reports about itself (`ctx.reportStatus`). */
   readonly details: StatusDetails | null;
+  /** Runs in a process of its own (`[providers] isolate`). */
+  readonly isolated: boolean;
+  /** That process's pid, while it runs. */
+  readonly pid: number | null;
 }
 
 export interface HostTimeouts {
@@ -56,6 +61,8 @@ export interface HostTimeouts {
   stopMs: number;
   /** The first wait before restarting a plugin that crashed; doubled for each crash in a row, up to 64 times. */
   restartBackoffMs: number;
+  /** How long an isolated plugin's process may leave a ping unanswered before it counts as crashed. */
+  unresponsiveMs: number;
 }
 
 interface Entry {
@@ -66,7 +73,8 @@ interface Entry {
   restart?: NodeJS.Timeout | undefined;
   error?: SugarError | undefined;
   since?: number | undefined;
-  runtime?: PluginRuntime | undefined;
+  /** An isolated plugin's runtime outlives a crash of its process: it keeps the plugin's ports and routes until the restart. */
+  runtime?: PluginRuntime | IsolatedRuntime | undefined;
 }
 
 export class PluginHost {
@@ -97,6 +105,8 @@ export class PluginHost {
       listeners: runtime?.listeners() ?? [],
       feeds: runtime?.feeds() ?? [],
       details: runtime?.details() ?? null,
+      isolated: planned.isolated === true,
+      pid: runtime instanceof IsolatedRuntime ? runtime.pid : null,
     }));
   }
 
@@ -119,6 +129,7 @@ export class PluginHost {
     const wanted = new Map(plan.filter((p) => p.enabled && p.provider).map((p) => [p.service, p]));
     // Those already running are skipped by startingOwner until they stop to restart.
     this.coming = new Set(wanted.keys());
+    for (const entry of this.entries.values()) if (entry.runtime instanceof IsolatedRuntime) entry.runtime.sync();
     try {
       await this.applyNow(plan, wanted);
     } finally {
@@ -131,7 +142,8 @@ export class PluginHost {
     for (const [service, entry] of this.entries) {
       if (!entry.runtime) continue;
       const next = wanted.get(service);
-      if (!next || next.provider?.dir !== entry.planned.provider?.dir || next.sectionKey !== entry.planned.sectionKey) toStop.add(service);
+      const moved = next?.provider?.dir !== entry.planned.provider?.dir || next?.isolated !== entry.planned.isolated;
+      if (!next || moved || next.sectionKey !== entry.planned.sectionKey) toStop.add(service);
     }
     for (let grew = true; grew; ) {
       grew = false;
@@ -180,16 +192,20 @@ export class PluginHost {
     // A plugin that ran well past its back-off before crashing starts the count again.
     entry.crashes = ranMs > backoff * 2 ** Math.min(entry.crashes ?? 0, 6) * 4 ? 1 : (entry.crashes ?? 0) + 1;
     const waitMs = backoff * 2 ** Math.min(entry.crashes - 1, 6);
-    entry.runtime = undefined;
     entry.since = undefined;
-    this.startOrder = this.startOrder.filter((name) => name !== service);
     const error = withCause(ServerErrors.PLUGIN_CRASHED(service, messageOf(err), waitMs), err);
     this.settle(service, 'failed', error);
     this.log.error({ plugin: service, err, restartInMs: waitMs, crashes: entry.crashes }, error.message);
-    void runtime.release();
+    // An isolated plugin's runtime stays (and in the stop order): its ports and routes answer 503 until the restart.
+    if (runtime instanceof IsolatedRuntime) runtime.markDown(error);
+    else {
+      entry.runtime = undefined;
+      this.startOrder = this.startOrder.filter((name) => name !== service);
+      void runtime.release();
+    }
     entry.restart = setTimeout(() => {
       entry.restart = undefined;
-      if (this.entries.get(service) === entry && entry.state === 'failed' && !entry.runtime) void this.startOne(service);
+      if (this.entries.get(service) === entry && entry.state === 'failed') void this.startOne(service);
     }, waitMs);
     entry.restart.unref();
     return true;
@@ -202,7 +218,8 @@ export class PluginHost {
 
   private async startOne(service: string): Promise<void> {
     const entry = this.entries.get(service)!;
-    if (entry.runtime) return;
+    // A runtime kept from a crash (an isolated plugin's) starts again; any other is running or on its way.
+    if (entry.runtime && (entry.state !== 'failed' || !(entry.runtime instanceof IsolatedRuntime))) return;
     const { planned } = entry;
 
     for (const dep of planned.provider!.dependsOn) {
@@ -221,22 +238,25 @@ export class PluginHost {
     }
 
     const definition = planned.definition;
-    const runtime = new PluginRuntime(this.runtimeDeps, planned.provider!, planned.config);
+    const runtime = entry.runtime ?? this.runtimeFor(planned);
     entry.runtime = runtime;
     this.settle(service, 'starting');
     const ms = this.timeouts.startMs;
     try {
       await runtime.prepare();
-      const start = () => runAs(service, () => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx)));
+      const start = runtime instanceof IsolatedRuntime
+        ? () => runtime.start()
+        : () => runAs(service, () => this.runtimeDeps.watchdog.time(service, 'start', () => definition.start(runtime.ctx)));
       // Opening the plugin's store grows with the deployment (seconds for half a million laptops), so it is not held against the plugin.
       await withTimeoutExcept(Promise.resolve().then(start), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'start', ms), () => runtime.openingStore);
       runtime.mount();
       entry.since = Date.now();
-      this.startOrder.push(service);
+      if (!this.startOrder.includes(service)) this.startOrder.push(service);
       this.settle(service, 'running');
       this.log.info({ plugin: service, package: planned.provider!.packageName, version: planned.provider!.version }, `${service} running`);
     } catch (err) {
       entry.runtime = undefined;
+      this.startOrder = this.startOrder.filter((name) => name !== service);
       await runtime.release();
       const error = isSugarError(err) ? err : withCause(ServerErrors.PLUGIN_START(service, messageOf(err)), err);
       this.settle(service, 'failed', error);
@@ -252,7 +272,8 @@ export class PluginHost {
     const ms = this.timeouts.stopMs;
     const stop = entry.planned.definition?.stop;
     try {
-      if (stop) {
+      if (runtime instanceof IsolatedRuntime) await runtime.stop(ms);
+      else if (stop) {
         const timedStop = () => runAs(service, () => this.runtimeDeps.watchdog.time(service, 'stop', () => stop(runtime.ctx)));
         await withTimeout(Promise.resolve().then(timedStop), ms, () => ServerErrors.PLUGIN_TIMEOUT(service, 'stop', ms));
       }
@@ -266,6 +287,15 @@ export class PluginHost {
       this.settle(service, entry.planned.enabled ? 'stopped' : 'disabled');
       this.log.info({ plugin: service }, `${service} stopped`);
     }
+  }
+
+  private runtimeFor(planned: PlannedService): PluginRuntime | IsolatedRuntime {
+    const { service } = planned;
+    if (!planned.isolated) return new PluginRuntime(this.runtimeDeps, planned.provider!, planned.config);
+    return new IsolatedRuntime(this.runtimeDeps, planned.provider!, planned.config, {
+      crashed: (reason) => this.crashed(service, reason),
+      timeouts: () => ({ unresponsiveMs: this.timeouts.unresponsiveMs, startMs: this.timeouts.startMs }),
+    });
   }
 
   private settle(service: string, state: PluginState, error?: SugarError): void {
