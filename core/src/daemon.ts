@@ -26,7 +26,7 @@ import { Announcer } from './mdns.js';
 import { Metrics, metricsRoute } from './metrics.js';
 import { adminTokenFile, maintenanceFile, type Paths } from './paths.js';
 import { PLUGIN_API_VERSION } from './plugins/definition.js';
-import { currentPlugin } from './plugins/ownership.js';
+import { attributeAsyncWork, currentPlugin, pluginInStack } from './plugins/ownership.js';
 import { PluginHost } from './plugins/host.js';
 import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
@@ -37,6 +37,15 @@ import { Tokens } from './tokens.js';
 export const SERVER_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/** The plugins released with this server, tested by its campaigns: they need no async context to be told apart. */
+const DISTRIBUTED_PLUGINS: ReadonlySet<string> = new Set([
+  'sugar-server-activities',
+  'sugar-server-backup',
+  'sugar-server-blacklists',
+  'sugar-server-leases',
+  'sugar-server-registry',
+]);
 
 export class Daemon {
   private state: ServerState = 'starting';
@@ -184,6 +193,7 @@ export class Daemon {
       await this.http.listen(http.port, http.address);
       this.log.info({ url: this.url }, `HTTP listening at ${this.url}; starting plugins`);
       await this.feeds.apply(this.feedKeys, this.plan.core.feeds);
+      this.chooseAttribution(this.plan);
       await this.host.apply(this.plan.services);
       this.announce();
       await writeRunFiles(this.paths, this.url);
@@ -202,7 +212,7 @@ export class Daemon {
    * and the process must end (false).
    */
   isolate(err: unknown): boolean {
-    const plugin = currentPlugin();
+    const plugin = currentPlugin() ?? pluginInStack(err, this.host.pluginFolders());
     return plugin !== undefined && this.host.crashed(plugin, err);
   }
 
@@ -242,6 +252,7 @@ export class Daemon {
       this.plan = next;
       this.feedKeys = feedKeys;
       await this.feeds.apply(feedKeys, next.core.feeds);
+      this.chooseAttribution(next);
       this.credential.token = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.credential.token);
       await this.host.apply(next.services);
       this.configInfo = { generation: this.configInfo.generation + 1, loadedAt: Date.now(), lastError: null };
@@ -268,6 +279,23 @@ export class Daemon {
       this.log.info('sugar-server stopped');
     })();
     return this.stopping;
+  }
+
+  /**
+   * Async attribution (see plugins/ownership.ts) before plugins start, so the
+   * work they schedule in `start` carries their context: in `auto`, only while
+   * a plugin from outside this distribution runs in this process.
+   */
+  private chooseAttribution(plan: Plan): void {
+    const mode = plan.core.core.async_attribution;
+    const outsiders = plan.services
+      .filter((s) => s.enabled && s.provider && !s.isolated && !DISTRIBUTED_PLUGINS.has(s.provider.packageName))
+      .map((s) => s.provider!.packageName);
+    const on = mode === 'on' || (mode === 'auto' && outsiders.length > 0);
+    attributeAsyncWork(on);
+    this.log.info({ asyncAttribution: on, mode, outsiders }, on
+      ? 'stray async errors are charged to their plugin by async context'
+      : 'stray errors are charged to their plugin by stack frame (no plugin from outside this distribution runs here)');
   }
 
   private announce(): void {

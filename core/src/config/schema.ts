@@ -17,6 +17,8 @@ export const coreSections = {
     drain_timeout: option.duration(10_000),
     restart_backoff: option.duration(5_000),
     isolate_timeout: option.duration(5_000),
+    /** Charge async errors to plugins by async context: on, off (stack frames only), or auto (on while a plugin from outside this distribution runs in the daemon). */
+    async_attribution: option.oneOf(['auto', 'on', 'off'] as const, 'auto'),
   },
   http: {
     address: option.address('::'),

@@ -4,6 +4,7 @@
  * serve. `apply` moves from the running set to a new plan, touching only what
  * changed (the SIGHUP path); `stopAll` stops in reverse start order.
  */
+import { existsSync, realpathSync } from 'node:fs';
 import { isSugarError, ServerErrors, withCause, type SugarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { withTimeout, withTimeoutExcept } from '../timeout.js';
@@ -78,6 +79,7 @@ interface Entry {
 }
 
 export class PluginHost {
+  private readonly realDirs = new Map<string, string>();
   private readonly entries = new Map<string, Entry>();
   /** Services in the order they reached `running`. */
   private startOrder: string[] = [];
@@ -175,6 +177,22 @@ export class PluginHost {
       const entry = this.entries.get(service)!;
       if (entry.state === 'stopped') this.settle(service, 'blocked', ServerErrors.PLUGIN_BLOCKED(service, 'a service it depends on is in a dependency cycle'));
     }
+  }
+
+  /** Real package folders of the plugins running in this process, for charging a stack to one. */
+  pluginFolders(): Map<string, string> {
+    const folders = new Map<string, string>();
+    for (const [service, entry] of this.entries) {
+      const dir = entry.planned.provider?.dir;
+      if (!dir || entry.planned.isolated || !entry.runtime) continue;
+      let real = this.realDirs.get(dir);
+      if (real === undefined) {
+        real = existsSync(dir) ? realpathSync(dir) : dir;
+        this.realDirs.set(dir, real);
+      }
+      folders.set(real, service);
+    }
+    return folders;
   }
 
   /**
