@@ -79,6 +79,8 @@ export const ServerErrors = {
     `data folder ${dir} is in use by another sugar-server (pid ${pid}); stop it first or start this one with another --root`),
   STORE_CORRUPT: errorType('SERVER_ERR_STORE_CORRUPT', 500, (file: string, why: string) =>
     `store ${file} cannot be read (${why}); it was left untouched, restore it from a backup or move it away`),
+  STORE_WRITE: errorType('SERVER_ERR_STORE_WRITE', 503, (dir: string, why: string) =>
+    `store ${dir} could not be written (${why}); the change is written with the next one once the disk takes it again`),
   STORE_JOURNAL_CORRUPT: errorType('SERVER_ERR_STORE_JOURNAL_CORRUPT', 500, (file: string, offset: number, why: string) =>
     `store journal ${file} is damaged at byte ${offset} (${why}) and good records follow; nothing was changed. ` +
     `To keep every record before it, run: sugar-server store truncate ${file} --at ${offset} ` +

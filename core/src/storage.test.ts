@@ -193,7 +193,7 @@ describe('JsonStore', () => {
     const store = await openStore(file, { a: 0, b: 0 });
     const proto = await fileHandlePrototype(dir);
     vi.spyOn(proto, 'writeFile').mockRejectedValueOnce(Object.assign(new Error('No space left on device'), { code: 'ENOSPC' }));
-    await expect(store.update((d) => void (d.a = 1))).rejects.toThrow('No space left on device');
+    await expect(store.update((d) => void (d.a = 1))).rejects.toMatchObject({ code: 'SERVER_ERR_STORE_WRITE', message: expect.stringContaining('ENOSPC: No space left on device') });
     await store.update((d) => void (d.b = 2));
     await store.close();
     expect((await openStore(file, { a: 0, b: 0 })).data).toEqual({ a: 1, b: 2 });

@@ -248,7 +248,7 @@ export class JsonStore<T> implements Store<T> {
       // memory already holds them, so the disk must get them in this order.
       await this.handle.truncate(end).catch(() => {});
       this.pending = [...batch, ...this.pending];
-      throw err;
+      throw withCause(ServerErrors.STORE_WRITE(this.dir, describeFsError(err)), err);
     }
     this.adapter.journalBytes += bytes.length;
     if (!this.compaction && this.adapter.journalBytes > Math.max(this.options.compactMinBytes, this.adapter.snapshotBytes * this.options.compactRatio)) {
@@ -281,6 +281,12 @@ export class JsonStore<T> implements Store<T> {
         this.compaction = null;
       });
   }
+}
+
+/** `ENOSPC: no space left on device, write` reads as the fault an admin can act on. */
+function describeFsError(err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
 
 /**

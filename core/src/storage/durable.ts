@@ -1,6 +1,6 @@
 /** Writing files so that a crash leaves the old or the new content, never a mix. */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -22,12 +22,18 @@ export async function writeFileAtomically(file: string, parts: readonly (string 
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(tmp, 'w', mode);
   try {
-    for (const part of parts) await handle.writeFile(part);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      for (const part of parts) await handle.writeFile(part);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    // A half-written temp file on a full disk holds the very space the next try needs.
+    await unlink(tmp).catch(() => {});
+    throw err;
   }
-  await rename(tmp, file);
   await syncDir(dirname(file));
 }
 
