@@ -29,6 +29,19 @@ export interface DaemonOptions {
   cpus?: string;
 }
 
+export interface StartOptions {
+  cpus?: string;
+  readyTimeoutMs?: number;
+  /**
+   * Run the daemon's command line through another program that ends by
+   * exec'ing it (so the child's pid stays the daemon's), e.g. `unshare -m`
+   * with a small file system mounted over the data folder.
+   */
+  wrap?: (command: string[]) => string[];
+  /** Extra environment variables for the daemon. */
+  env?: Record<string, string>;
+}
+
 export const BASE_CONFIG = `[core]
 plugin_dirs = ${FIXTURE_PLUGINS}
 start_timeout = 2s
@@ -84,11 +97,12 @@ export class DaemonProcess {
     return DaemonProcess.startIn(root, options.cpus ? { cpus: options.cpus } : {});
   }
 
-  static async startIn(root: string, options: { cpus?: string; readyTimeoutMs?: number } = {}): Promise<DaemonProcess> {
-    const command = [process.execPath, DAEMON_MAIN, 'start', '--root', root];
+  static async startIn(root: string, options: StartOptions = {}): Promise<DaemonProcess> {
+    let command = [process.execPath, DAEMON_MAIN, 'start', '--root', root];
     // Benchmarks pin the server to its own CPU so the load generator never competes with it.
     if (options.cpus) command.unshift('taskset', '-c', options.cpus);
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.wrap) command = options.wrap(command);
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const daemon = new DaemonProcess(root, child);
     const ready = daemon.waitForLog((line) => line.msg.startsWith('sugar-server ready at '), options.readyTimeoutMs ?? 20_000);
     const code = await Promise.race([ready.then(() => undefined), daemon.exited]);

@@ -1,5 +1,5 @@
 export { DaemonProcess, makeRoot, BASE_CONFIG } from './daemon.js';
-export type { DaemonOptions, LogLine, StatusDoc } from './daemon.js';
+export type { DaemonOptions, LogLine, StartOptions, StatusDoc } from './daemon.js';
 export { runCommand } from './run.js';
 export { skipWithout } from './real-parts.js';
 export { storedDocument } from './stores.js';
