@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ServerChannel } from 'ssh2';
+import { BackupErrors } from './errors.js';
 
 export interface RsyncRun {
   /** The rsync binary. */
@@ -70,7 +71,10 @@ export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise
       resolve({ code, signal, bytesIn, bytesOut, stderr: stderr.trim() });
     };
     child.on('error', (err) => {
-      channel.stderr.write(`sugar-server: rsync could not be started: ${err.message}\n`);
+      // rsync was removed or broken after start (a package upgrade half done): say so with the code start-up uses.
+      const error = BackupErrors.NO_RSYNC(run.rsyncPath, err.message);
+      stderr = `${error.code}: ${error.message}`;
+      channel.stderr.write(`sugar-server: ${stderr}\n`);
       finish(null, null);
     });
     child.on('close', finish);

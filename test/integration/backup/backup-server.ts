@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LaptopSummary, SnapshotInfo } from 'sugar-server-backup';
 import type { Laptop } from 'sugaroid';
-import { BASE_CONFIG, DaemonProcess } from '../../harness/index.js';
+import { BASE_CONFIG, DaemonProcess, makeRoot, type StartOptions } from '../../harness/index.js';
 
 /**
  * The load-average limit is lifted: the machine's load (other suites, other
@@ -28,9 +28,10 @@ export class BackupServer {
     private readonly token: string,
   ) {}
 
-  /** Start a daemon (or restart one on `root`) and read its ports. */
-  static async start(extra = '', root?: string): Promise<BackupServer> {
-    const daemon = root ? await DaemonProcess.startIn(root) : await DaemonProcess.start({ baseConfig: CORE_CONFIG, config: BACKUP_CONFIG + extra });
+  /** Start a daemon (or restart one on `root`) and read its ports; `options(root)` may wrap its command line. */
+  static async start(extra = '', root?: string, options: (root: string) => StartOptions = () => ({})): Promise<BackupServer> {
+    const at = root ?? (await makeRoot({ baseConfig: CORE_CONFIG, config: BACKUP_CONFIG + extra }));
+    const daemon = await DaemonProcess.startIn(at, options(at));
     const status = await daemon.status();
     const backup = daemon.plugin(status, 'backup');
     const registry = daemon.plugin(status, 'registry');

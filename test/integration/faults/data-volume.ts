@@ -10,6 +10,7 @@ import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandResult, DaemonProcess, StartOptions } from '../../harness/index.js';
 import { DAEMON_MAIN, runCommand } from '../../harness/index.js';
+import { runTool } from '../backup/run-tool.js';
 
 const FILLER = '.disk-filler';
 
@@ -67,9 +68,24 @@ export class DataVolume {
     return runCommand('nsenter', ['-t', String(this.daemon.child.pid), '-m', process.execPath, DAEMON_MAIN, ...args, '--root', this.daemon.root]);
   }
 
-  /** Remount the data folder read-only (`ro`) or writable again (`rw`), as an admin or a failing disk would. */
-  async remount(mode: 'ro' | 'rw'): Promise<void> {
-    const result = await runCommand('nsenter', ['-t', String(this.daemon.child.pid), '-m', 'mount', '-o', `remount,${mode}`, this.dir]);
-    if (result.code !== 0) throw new Error(`remount ${mode} failed: ${result.stderr}`);
+  /**
+   * Make the data folder read-only: a read-only bind mount of it laid over it.
+   * Linux refuses `mount -o remount,ro` (EBUSY) while files are open for
+   * writing, as the daemon's store journals always are, so those keep their
+   * writes; everything the daemon opens, creates, renames or removes from now
+   * on meets EROFS, as on a disk an admin mounted read-only.
+   */
+  async readOnly(): Promise<void> {
+    await this.inNamespace('mount', '--bind', '-o', 'ro', this.dir, this.dir);
+  }
+
+  /** Lift {@link readOnly}: the folder is writable again. */
+  async writable(): Promise<void> {
+    await this.inNamespace('umount', this.dir);
+  }
+
+  private async inNamespace(...command: string[]): Promise<void> {
+    const result = await runTool('nsenter', ['-t', String(this.daemon.child.pid), '-m', ...command]);
+    if (result.code !== 0) throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
   }
 }
