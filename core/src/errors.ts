@@ -77,6 +77,8 @@ export const ServerErrors = {
   SERVICE_UNAVAILABLE: errorType('SERVER_ERR_SERVICE_UNAVAILABLE', 503, (what: string) => `${what} is not running`),
   DATA_LOCKED: errorType('SERVER_ERR_DATA_LOCKED', 500, (dir: string, pid: number) =>
     `data folder ${dir} is in use by another sugar-server (pid ${pid}); stop it first or start this one with another --root`),
+  DATA_UNWRITABLE: errorType('SERVER_ERR_DATA_UNWRITABLE', 500, (dir: string, why: string) =>
+    `data folder ${dir} cannot be written (${why}); the lock and the stores live there: make it writable or start with another --root`),
   STORE_CORRUPT: errorType('SERVER_ERR_STORE_CORRUPT', 500, (file: string, why: string) =>
     `store ${file} cannot be read (${why}); it was left untouched, restore it from a backup or move it away`),
   STORE_WRITE: errorType('SERVER_ERR_STORE_WRITE', 503, (dir: string, why: string) =>

@@ -35,6 +35,14 @@ async function identityOf(pid: number): Promise<string> {
 const lockFile = (dir: string) => join(dir, 'sugar-server.lock');
 
 describe('DataDirLock', () => {
+  it('refuses a data folder it cannot write with SERVER_ERR_DATA_UNWRITABLE naming the folder', async () => {
+    const dir = await tempDir();
+    // A file where the folder should be: the lock cannot be made (the suite runs as root, so no mode bits stop it).
+    const notAFolder = join(dir, 'data');
+    await writeFile(notAFolder, '');
+    await expect(DataDirLock.acquire(notAFolder)).rejects.toMatchObject({ code: 'SERVER_ERR_DATA_UNWRITABLE', message: expect.stringContaining(`data folder ${notAFolder} cannot be written (ENOTDIR`) });
+  });
+
   it('refuses a second holder while the first lives, naming its pid', async () => {
     const dir = await tempDir();
     const pid = await unrelatedProcess();

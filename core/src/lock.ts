@@ -6,7 +6,7 @@
  */
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServerErrors } from './errors.js';
+import { ServerErrors, withCause } from './errors.js';
 
 interface Owner {
   readonly pid: number;
@@ -28,7 +28,9 @@ export class DataDirLock {
         await handle.close();
         return new DataDirLock(file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const { code, message } = err as NodeJS.ErrnoException;
+        // A read-only or full disk: say which folder, not a stack trace.
+        if (code !== 'EEXIST') throw withCause(ServerErrors.DATA_UNWRITABLE(dataDir, message), err);
       }
       const owner = await readOwner(file);
       if (owner && owner.pid !== process.pid && (await isRunning(owner))) throw ServerErrors.DATA_LOCKED(dataDir, owner.pid);

@@ -14,11 +14,11 @@ import { runTool } from '../backup/run-tool.js';
 
 const FILLER = '.disk-filler';
 
-/** Mount a tmpfs of `size` (e.g. `16m`) over the data folder, then exec the daemon. */
-export function onSmallVolume(root: string, size: string): StartOptions['wrap'] {
+/** Mount a tmpfs of `size` (e.g. `16m`) over the data folder (read-only with `ro`), then exec the daemon. */
+export function onSmallVolume(root: string, size: string, mode: 'rw' | 'ro' = 'rw'): StartOptions['wrap'] {
   const dataDir = join(root, 'var/lib/sugar-server');
-  const script = 'mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=0755" sugar-server-faults "$1" && shift 2 && exec "$@"';
-  return (command) => ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dataDir, size, ...command];
+  const script = 'mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=0755,$3" sugar-server-faults "$1" && shift 3 && exec "$@"';
+  return (command) => ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dataDir, size, mode, ...command];
 }
 
 export class DataVolume {
