@@ -33,6 +33,7 @@ import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
 import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
 import { Tokens } from './tokens.js';
+import { systemClock } from './clock.js';
 
 export const SERVER_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -140,7 +141,7 @@ export class Daemon {
     this.container.register(Tokens.Logger, { useValue: log });
     this.container.register(Tokens.Paths, { useValue: paths });
     this.container.register(Tokens.Metrics, { useValue: metrics });
-    this.container.register(Tokens.Clock, { useValue: { now: () => Date.now() } });
+    this.container.register(Tokens.Clock, { useValue: systemClock() });
   }
 
   /** Open the daemon for `paths` and run it: what `sugar-server start` does. */

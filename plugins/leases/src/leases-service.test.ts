@@ -67,4 +67,14 @@ describe('the summary /status shows', () => {
     expect(leases.summary()).toMatchObject({ serials: 3 });
     expect(walks).toBeGreaterThan(beforeTime);
   });
+
+  it('counts again after the clock is stepped back, instead of holding the counts until it catches up', async () => {
+    let now = NOW;
+    const { store, service: leases } = await serviceAndStore(() => now);
+    await store.replace([lease('SHC00000001', '20250315T000000Z')]);
+    now += 30 * 86_400_000;
+    expect(leases.summary()).toMatchObject({ expired: 1 });
+    now = NOW;
+    expect(leases.summary()).toMatchObject({ expired: 0, expiringSoon: 1 });
+  });
 });

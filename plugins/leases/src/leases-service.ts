@@ -125,7 +125,8 @@ export class LeasesService {
   summary(): LeaseSummary {
     const now = this.deps.now();
     const version = this.deps.store.version;
-    if (!this.summaryCache || this.summaryCache.version !== version || now - this.summaryCache.at >= SUMMARY_TTL_MS) {
+    // Either way: a clock stepped back must not hold the counts until it catches up again.
+    if (!this.summaryCache || this.summaryCache.version !== version || Math.abs(now - this.summaryCache.at) >= SUMMARY_TTL_MS) {
       const { verification, counts, expiringSoon, expired } = buildReport({ store: this.deps.store, registry: null, now, warningDays: this.deps.warningDays, verification: this.verification });
       this.summaryCache = { version, at: now, summary: { verification, ...counts, expiringSoon: expiringSoon.length, expired: expired.length } };
     }
