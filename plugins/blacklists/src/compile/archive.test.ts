@@ -61,6 +61,18 @@ describe('unpacking lists archives', () => {
     }
   });
 
+  it('refuses an archive cut inside a header, gzipped or not, which tar alone reads as its end', async () => {
+    const whole = tarOf([{ name: 'blacklists/adult/domains', body: 'a.example\n' }, { name: 'blacklists/adult/urls', body: 'b.example/x\n' }]);
+    // The second header starts at 1024: cut 100 bytes into it.
+    for (const bytes of [whole.subarray(0, 1124), gzipSync(whole.subarray(0, 1124))]) {
+      const archive = join(dir, `cut${++n}.tar`);
+      await writeFile(archive, bytes);
+      const dest = join(dir, `out${n}`);
+      await expect(unpackArchive(archive, dest, 1 << 20)).rejects.toMatchObject({ code: BlacklistsErrors.BAD_ARCHIVE.code, message: expect.stringContaining('100 bytes into a 512-byte header') });
+      expect(await stat(dest).catch(() => null)).toBeNull();
+    }
+  });
+
   it('refuses a link placed inside another link, which would point out once both are made', async () => {
     // d/e/a -> .. is d; d/e/a/x -> ../.. reads as d, but lands in d as x, where ../.. is the folder above.
     const { dest, result } = await unpack([{ name: 'd/e/a', type: '2', link: '..' }, { name: 'd/e/a/x', type: '2', link: '../..' }]);

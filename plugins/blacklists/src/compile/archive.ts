@@ -7,8 +7,12 @@
  * again afterwards, as relative symbolic links, once every file is in place;
  * a link pointing out refuses the whole archive.
  */
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { isSugarError } from 'sugar-server';
 import { extract, type ReadEntry } from 'tar';
 import { BlacklistsErrors } from '../errors.js';
@@ -85,6 +89,9 @@ export async function unpackArchive(archive: string, dest: string, limit: number
       },
     });
     if (refusal) throw refusal;
+    // tar reads a last header cut short as the archive's end and says nothing; a tar is whole 512-byte blocks.
+    const remainder = (await tarLength(archive)) % 512;
+    if (remainder) throw BlacklistsErrors.BAD_ARCHIVE(`it ends ${remainder} bytes into a 512-byte header: the archive was cut short`);
     // Each link was checked where it stands in the archive; one made inside another would stand
     // elsewhere once that one exists, and its relative target could then lead out.
     const linkPaths = new Set(links.map((link) => link.path));
@@ -107,6 +114,22 @@ export async function unpackArchive(archive: string, dest: string, limit: number
     if (isSugarError(err)) throw err;
     throw BlacklistsErrors.BAD_ARCHIVE((err as Error).message);
   }
+}
+
+/** Bytes of tar in `archive`, gunzipped when it is gzip (read again: tar keeps the count to itself). */
+async function tarLength(archive: string): Promise<number> {
+  const file = await open(archive, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await file.read(magic, 0, 2, 0);
+  } finally {
+    await file.close();
+  }
+  let length = 0;
+  const counter = new Writable({ write: (chunk: Buffer, _encoding, done) => ((length += chunk.length), done()) });
+  const gzipped = magic[0] === 0x1f && magic[1] === 0x8b;
+  await (gzipped ? pipeline(createReadStream(archive), createGunzip(), counter) : pipeline(createReadStream(archive), counter));
+  return length;
 }
 
 /** Why an entry path is refused, or null: absolute, `..`, or odd characters. */
