@@ -19,6 +19,31 @@ export const CI_SEED = 20261204;
  */
 export const CASE_TIMEOUT_MS = 5_000;
 
+/**
+ * A synchronous parser gets no per-case timeout from fast-check (it cannot
+ * interrupt one), so {@link boundedProperty} measures each case and fails the
+ * property when one ran longer than this: a bound against hangs and
+ * runaway backtracking, far above any parse of these small inputs, not a
+ * speed assertion.
+ */
+export const HANG_BOUND_MS = 1_000;
+
+/** `fc.property` whose every case fails when it runs over {@link HANG_BOUND_MS}. */
+export function boundedProperty<Ts extends [unknown, ...unknown[]]>(
+  ...args: [...arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> }, predicate: (...values: Ts) => boolean | void]
+): fc.IPropertyWithHooks<Ts> {
+  const predicate = args[args.length - 1] as (...values: Ts) => boolean | void;
+  const arbitraries = args.slice(0, -1) as { [K in keyof Ts]: fc.Arbitrary<Ts[K]> };
+  const bounded = (...values: Ts): boolean | void => {
+    const started = performance.now();
+    const result = predicate(...values);
+    const ms = performance.now() - started;
+    if (ms > HANG_BOUND_MS) throw new Error(`one case ran ${Math.round(ms)} ms, over the ${HANG_BOUND_MS} ms hang bound`);
+    return result;
+  };
+  return (fc.property as (...a: unknown[]) => fc.IPropertyWithHooks<Ts>)(...arbitraries, bounded);
+}
+
 function envInt(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;

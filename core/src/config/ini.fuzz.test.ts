@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { parseIni, where, type IniDocument } from './ini.js';
 
 const name = fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/);
@@ -26,7 +26,7 @@ const iniText = fc.tuple(sections, fc.array(blank, { maxLength: 4 }), fc.boolean
 describe('parseIni under fuzzing', () => {
   it('reads back every section and value written, later lines winning, each with the file:line it came from', () => {
     fc.assert(
-      fc.property(sections, fc.array(blank, { maxLength: 4 }), fc.boolean(), (list, filler, crlf) => {
+      boundedProperty(sections, fc.array(blank, { maxLength: 4 }), fc.boolean(), (list, filler, crlf) => {
         const text = write(list, filler, crlf);
         const doc: IniDocument = new Map();
         expect(parseIni(text, '/etc/sugar-server/conf.d/50-local.conf', doc)).toEqual([]);
@@ -54,7 +54,7 @@ describe('parseIni under fuzzing', () => {
 
   it('never throws, and every problem names a line of the file that holds something', () => {
     fc.assert(
-      fc.property(fc.oneof(mutatedText(iniText), fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
+      boundedProperty(fc.oneof(mutatedText(iniText), fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
         const doc: IniDocument = new Map();
         const errors = parseIni(text, 'a.conf', doc);
         const lines = text.split(/\r?\n/);

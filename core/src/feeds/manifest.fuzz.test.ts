@@ -1,7 +1,7 @@
 import { join, relative, isAbsolute } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { checkManifest, isSafeFeedPath } from './manifest.js';
 
 const segment = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), fc.constantFrom('.', '..', '...', '.hidden', 'a..b', '', ' ', '%2e%2e', 'é', 'a\\b', 'C:'));
@@ -59,7 +59,7 @@ function checkOutcome(text: string): void {
 describe('feed manifests under fuzzing', () => {
   it('accepts a manifest as published, safe paths only, and gives back its fields', () => {
     fc.assert(
-      fc.property(manifest, (m) => {
+      boundedProperty(manifest, (m) => {
         const text = JSON.stringify(m);
         const safe = m.files.every((f) => isSafeFeedPath(f.path) && f.path !== '.manifest.json' && !m.files.some((o) => o.path.startsWith(`${f.path}/`)));
         if (safe) expect(checkManifest(JSON.parse(text), 'u')).toEqual(m);
@@ -72,14 +72,14 @@ describe('feed manifests under fuzzing', () => {
 
   it('checks a mutated or arbitrary manifest, or refuses it with SERVER_ERR_FEED_MANIFEST', () => {
     fc.assert(
-      fc.property(fc.oneof(mutatedManifest, mutatedText(manifest.map((m) => JSON.stringify(m))), fc.json()), (text) => checkOutcome(text)),
+      boundedProperty(fc.oneof(mutatedManifest, mutatedText(manifest.map((m) => JSON.stringify(m))), fc.json()), (text) => checkOutcome(text)),
       fuzz(10_000),
     );
   }, fuzzTestTimeout());
 
   it('calls no path safe that leaves the folder', () => {
     fc.assert(
-      fc.property(fc.oneof(path, fc.string({ maxLength: 40 })), (p) => {
+      boundedProperty(fc.oneof(path, fc.string({ maxLength: 40 })), (p) => {
         if (!isSafeFeedPath(p)) return;
         expect(p.split('/').some((s) => s === '' || s === '.' || s === '..')).toBe(false);
         expect(isAbsolute(p)).toBe(false);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { readActivityInfo, readTranslation } from './activity-info.js';
 import { hasPython, readAll, readWithPython } from './configparser.test-support.js';
 import { IniError } from './python-ini.js';
@@ -23,12 +23,12 @@ const anyText = fc.oneof(iniText, mutatedText(iniText), fc.string({ maxLength: 8
 
 describe('activity.info under fuzzing', () => {
   it('reads a document or raises IniError, and get returns a value or raises IniError', () => {
-    fc.assert(fc.property(anyText, (text) => void readAll(text)), fuzz(10_000));
+    fc.assert(boundedProperty(anyText, (text) => void readAll(text)), fuzz(10_000));
   }, fuzzTestTimeout());
 
   it('reads activity.info or refuses it with ACTIVITIES_ERR_BAD_INFO or _BAD_VERSION, and a translation or an IniError', () => {
     fc.assert(
-      fc.property(anyText, (text) => {
+      boundedProperty(anyText, (text) => {
         try {
           const info = readActivityInfo(text);
           expect(info.bundleId).toMatch(/^[A-Za-z0-9._-]+$/);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { splitCommand } from './command-words.js';
 
 /** How rsync 3.2.4+ escapes an argument it sends: a backslash before anything a shell would act on. */
@@ -16,7 +16,7 @@ const command = fc.tuple(words, fc.constantFrom(' ', '  ', '\t')).map(([w, sep])
 describe('splitCommand under fuzzing', () => {
   it('gives back the words an rsync client escaped and joined', () => {
     fc.assert(
-      fc.property(words, fc.constantFrom(' ', '  ', '\t', ' \t'), (list, sep) => {
+      boundedProperty(words, fc.constantFrom(' ', '  ', '\t', ' \t'), (list, sep) => {
         expect(splitCommand(`${sep}${list.map(escapeWord).join(sep)}`)).toEqual(list);
       }),
       fuzz(10_000),
@@ -25,7 +25,7 @@ describe('splitCommand under fuzzing', () => {
 
   it('returns plain words or throws BACKUP_ERR_COMMAND_REFUSED, for near-misses and noise', () => {
     fc.assert(
-      fc.property(fc.oneof(mutatedText(command), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
+      boundedProperty(fc.oneof(mutatedText(command), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
         try {
           const list = splitCommand(text);
           for (const word of list) {

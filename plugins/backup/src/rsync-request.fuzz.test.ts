@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout } from '../../../test/fuzz/settings.js';
 import { splitCommand } from './command-words.js';
 import { parseRsyncCommand, type RequestLimits } from './rsync-request.js';
 
@@ -67,7 +67,7 @@ describe('parseRsyncCommand under fuzzing', () => {
     let accepted = 0;
     let runs = 0;
     fc.assert(
-      fc.property(anyRequest, limits, (words, l) => {
+      boundedProperty(anyRequest, limits, (words, l) => {
         runs++;
         try {
           const parsed = parseRsyncCommand(words, l);
@@ -96,7 +96,7 @@ describe('parseRsyncCommand under fuzzing', () => {
 
   it('reads the same request from the command line an rsync client sends', () => {
     fc.assert(
-      fc.property(anyRequest, limits, (words, l) => {
+      boundedProperty(anyRequest, limits, (words, l) => {
         const plain = words.every((w) => /^[A-Za-z0-9.,=%_/+:@-]+$/.test(w));
         fc.pre(plain);
         let direct: unknown;

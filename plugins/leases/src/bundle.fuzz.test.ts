@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../test/fuzz/settings.js';
 import { formatBundle, parseBundle } from './bundle.js';
 import { formatLease } from './lease-line.js';
 
@@ -33,7 +33,7 @@ function checkOutcome(input: string | Buffer): void {
 describe('parseBundle under fuzzing', () => {
   it('reads back what formatBundle wrote, and the same leases from lease lines', () => {
     fc.assert(
-      fc.property(table, (entries) => {
+      boundedProperty(table, (entries) => {
         const expected = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         const text = formatBundle(entries);
         // Canonical: keys in byte order, whatever they look like.
@@ -54,7 +54,7 @@ describe('parseBundle under fuzzing', () => {
 
   it('returns leases and problems, or throws LEASES_ERR_BAD_BUNDLE, for mutated bundles of both forms', () => {
     fc.assert(
-      fc.property(fc.oneof(mutatedText(lineBundle), mutatedText(jsonBundle), fc.string({ maxLength: 200 }), fc.json()), (text) => {
+      boundedProperty(fc.oneof(mutatedText(lineBundle), mutatedText(jsonBundle), fc.string({ maxLength: 200 }), fc.json()), (text) => {
         checkOutcome(text);
       }),
       fuzz(10_000),
@@ -62,6 +62,6 @@ describe('parseBundle under fuzzing', () => {
   }, fuzzTestTimeout());
 
   it('takes any bytes (invalid UTF-8 too) without another kind of error', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => checkOutcome(Buffer.from(bytes))), fuzz(10_000));
+    fc.assert(boundedProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => checkOutcome(Buffer.from(bytes))), fuzz(10_000));
   }, fuzzTestTimeout());
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readMethodResponse, methodCallXml } from '../../../sugaroid/src/clients/xmlrpc.js';
-import { fuzz, fuzzTestTimeout, mutatedBytes, mutatedText } from '../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedBytes, mutatedText } from '../../../test/fuzz/settings.js';
 import { parseMethodCall } from './xmlrpc-request.js';
 import { faultResponse, structResponse } from './xmlrpc-response.js';
 
@@ -40,7 +40,7 @@ function checkOutcome(body: Buffer): void {
 describe('XML-RPC requests under fuzzing', () => {
   it('reads back the method and string parameters Python\'s xmlrpc.client lays out', () => {
     fc.assert(
-      fc.property(method, fc.array(xmlText, { maxLength: 5 }), fc.boolean(), (m, params, bom) => {
+      boundedProperty(method, fc.array(xmlText, { maxLength: 5 }), fc.boolean(), (m, params, bom) => {
         const body = Buffer.from(`${bom ? '\uFEFF' : ''}${methodCallXml(m, params)}`);
         expect(parseMethodCall(body)).toEqual({ methodName: m, params: params.map((text) => ({ type: 'string', text })) });
       }),
@@ -49,16 +49,16 @@ describe('XML-RPC requests under fuzzing', () => {
   }, fuzzTestTimeout());
 
   it('reads a call or refuses it with a REGISTRY_ERR_XMLRPC_* code, for near-misses and hostile pieces', () => {
-    fc.assert(fc.property(hostileCall, (text) => checkOutcome(Buffer.from(text))), fuzz(10_000));
+    fc.assert(boundedProperty(hostileCall, (text) => checkOutcome(Buffer.from(text))), fuzz(10_000));
   }, fuzzTestTimeout());
 
   it('reads a call or refuses it with a REGISTRY_ERR_XMLRPC_* code, for mutated bytes (broken UTF-8 too)', () => {
-    fc.assert(fc.property(mutatedBytes(call.map((c) => Buffer.from(c))), (bytes) => checkOutcome(bytes)), fuzz(10_000));
+    fc.assert(boundedProperty(mutatedBytes(call.map((c) => Buffer.from(c))), (bytes) => checkOutcome(bytes)), fuzz(10_000));
   }, fuzzTestTimeout());
 
   it('writes answers the laptop reads back: structs of strings and faults', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/), xmlText, { maxKeys: 4 }), fc.integer(), xmlText, (struct, code, message) => {
+      boundedProperty(fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/), xmlText, { maxKeys: 4 }), fc.integer(), xmlText, (struct, code, message) => {
         expect(readMethodResponse(structResponse(struct))).toEqual({ kind: 'value', value: struct });
         expect(readMethodResponse(faultResponse(code, message))).toEqual({ kind: 'fault', faultCode: code, faultString: message });
       }),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../../test/fuzz/settings.js';
 import { byteString, normaliseUrl, percentDecode } from './normalise.js';
 
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
@@ -22,7 +22,7 @@ const url = fc
 describe('normaliseUrl under fuzzing', () => {
   it('returns a normalised URL or null, never an exception, for URLs, near-misses and any bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(url, mutatedText(url), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 }).map(byteString)), (raw) => {
+      boundedProperty(fc.oneof(url, mutatedText(url), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 }).map(byteString)), (raw) => {
         const result = normaliseUrl(raw);
         if (result === null) return;
         expect(result.host.length).toBeGreaterThan(0);
@@ -39,7 +39,7 @@ describe('normaliseUrl under fuzzing', () => {
 
   it('reads the host a browser reads, for every URL a browser accepts', () => {
     fc.assert(
-      fc.property(fc.oneof(url, mutatedText(url, fc.constantFrom('%', '@', ':', '.', '/', '\\', '[', ']', '#', '?', '0', 'x'))), (raw) => {
+      boundedProperty(fc.oneof(url, mutatedText(url, fc.constantFrom('%', '@', ':', '.', '/', '\\', '[', ']', '#', '?', '0', 'x'))), (raw) => {
         let browser: URL;
         try {
           browser = new URL(raw);
@@ -60,7 +60,7 @@ describe('normaliseUrl under fuzzing', () => {
 
   it('is stable: the normalised host read again is the same host', () => {
     fc.assert(
-      fc.property(url, (raw) => {
+      boundedProperty(url, (raw) => {
         const result = normaliseUrl(byteString(raw));
         if (result === null) return;
         expect(normaliseUrl(`http://${result.host}/`)?.host).toBe(result.host);
@@ -71,7 +71,7 @@ describe('normaliseUrl under fuzzing', () => {
 
   it('decodes every %XX once', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('%', '%4', '%41', '%2e', '%%', '%g1'), fc.string({ unit: 'binary-ascii', maxLength: 1 })), maxLength: 40 }), (text) => {
+      boundedProperty(fc.string({ unit: fc.oneof(fc.constantFrom('%', '%4', '%41', '%2e', '%%', '%g1'), fc.string({ unit: 'binary-ascii', maxLength: 1 })), maxLength: 40 }), (text) => {
         expect(percentDecode(text)).toBe(text.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
       }),
       fuzz(10_000),

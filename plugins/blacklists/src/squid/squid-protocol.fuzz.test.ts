@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzz, fuzzTestTimeout, mutatedText } from '../../../../test/fuzz/settings.js';
+import { boundedProperty, fuzz, fuzzTestTimeout, mutatedText } from '../../../../test/fuzz/settings.js';
 import { answer, readRequest, unescapeValue, type HelperMode } from './squid-protocol.js';
 
 const urlChar = fc.constantFrom(...'abcxyz019.-_/?=&:@%#[]~+!$\'()*,;');
@@ -21,7 +21,7 @@ const escape = (text: string) => text.replace(/[^A-Za-z0-9./:_-]/g, (c) => `%${c
 describe('squid helper lines under fuzzing', () => {
   it('reads the channel ID and the URL squid wrote, with and without concurrency, escaped in ACL mode', () => {
     fc.assert(
-      fc.property(channel, url, extras, fc.boolean(), (c, u, e, cr) => {
+      boundedProperty(channel, url, extras, fc.boolean(), (c, u, e, cr) => {
         const head = c === null ? '' : `${c} `;
         const tail = `${e.length ? ` ${e.join(' ')}` : ''}${cr ? '\r' : ''}`;
         expect(readRequest(`${head}${u}${tail}`, 'rewrite')).toEqual({ channel: c, url: u });
@@ -35,7 +35,7 @@ describe('squid helper lines under fuzzing', () => {
 
   it('gives a URL without spaces or nothing (BH), never an exception, for any line', () => {
     fc.assert(
-      fc.property(fc.oneof(mutatedText(line), fc.string({ maxLength: 120 }), fc.string({ unit: 'binary', maxLength: 120 })), mode, (text, m) => {
+      boundedProperty(fc.oneof(mutatedText(line), fc.string({ maxLength: 120 }), fc.string({ unit: 'binary', maxLength: 120 })), mode, (text, m) => {
         const request = readRequest(text, m);
         if (request.channel !== null) expect(request.channel).toMatch(/^\d{1,10}$/);
         if (request.url !== null) {
@@ -49,7 +49,7 @@ describe('squid helper lines under fuzzing', () => {
 
   it('undoes %XX once and leaves malformed escapes as they are', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('%', '%2', '%zz', '%4', '1', 'f', 'G'), fc.string({ maxLength: 1 })), maxLength: 60 }), (value) => {
+      boundedProperty(fc.string({ unit: fc.oneof(fc.constantFrom('%', '%2', '%zz', '%4', '1', 'f', 'G'), fc.string({ maxLength: 1 })), maxLength: 60 }), (value) => {
         const once = unescapeValue(value);
         expect(once.length).toBeLessThanOrEqual(value.length);
         expect(unescapeValue(escape(value))).toBe(value);
