@@ -51,6 +51,10 @@ const MAX_WORDS = 64;
 const MAX_SEND_PATHS = 16;
 
 /** Short options passed on (those below refused in uploads aside). */
+// -C (--cvs-exclude) only filters: CVS's default patterns plus .cvsignore files in the
+// laptop's own folders ($HOME/.cvsignore is the server's empty HOME, CVSIGNORE is not in
+// rsync's bare environment). It can leave out, or keep from --delete, files of the
+// laptop's own, never reach another folder; see the README's Confinement section.
 const SHORT_KEPT = new Set('ltrzvncudxIWmOJSHyEUqogpC');
 /**
  * Why an upload may not change a file in place. A file rsync finds unchanged
