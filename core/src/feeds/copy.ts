@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { syncDir } from '../storage/durable.js';
-import { FeedErrors } from './errors.js';
+import { asFeedError, FeedErrors } from './errors.js';
 import type { FeedSource } from './source.js';
 import type { FeedFileEntry } from './types.js';
 
@@ -24,8 +24,12 @@ export async function copyChecked(source: FeedSource, file: FeedFileEntry, targe
       done(null, chunk);
     },
   });
-  await pipeline(await source.open(file), meter, createWriteStream(target, { mode: 0o644 }));
-  await syncDir(target);
+  try {
+    await pipeline(await source.open(file), meter, createWriteStream(target, { mode: 0o644 }));
+    await syncDir(target);
+  } catch (err) {
+    throw asFeedError(err, where);
+  }
   if (size !== file.size) throw FeedErrors.DIGEST(where, `${size} bytes, the manifest says ${file.size}`);
   const digest = hash.digest('hex');
   if (digest !== file.sha256) throw FeedErrors.DIGEST(where, `sha256 ${digest}, the manifest says ${file.sha256}`);

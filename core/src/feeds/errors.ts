@@ -1,5 +1,5 @@
 /** Why a feed was not taken. Each refusal keeps the last good copy serving. */
-import { errorType } from '../errors.js';
+import { errorType, isSugarError, withCause } from '../errors.js';
 
 export const FeedErrors = {
   BAD_MANIFEST: errorType('SERVER_ERR_FEED_MANIFEST', 502, (url: string, why: string) => `feed manifest at ${url} is not usable: ${why}`),
@@ -16,6 +16,8 @@ export const FeedErrors = {
   KEY_FILE: errorType('SERVER_ERR_FEED_KEY_FILE', 500, (file: string, why: string) => `${file}: ${why}`),
   UPSTREAM_BUSY: errorType('SERVER_ERR_FEED_UPSTREAM_BUSY', 503, (url: string, seconds: number) =>
     `${url} answered 503 (maintenance or starting); asking again in ${seconds} s, not before`),
+  LOCAL_WRITE: errorType('SERVER_ERR_FEED_LOCAL_WRITE', 507, (path: string, why: string) =>
+    `the feed's copy could not be written at ${path}: ${why}; the last good copy stays`),
   IMPORT: errorType('SERVER_ERR_FEED_IMPORT', 400, (dir: string, why: string) => `feeds on ${dir} were not imported: ${why}`),
 };
 
@@ -33,4 +35,16 @@ export function upstreamBusy(url: string, header: string | null, now: number): E
 /** How long an error says to wait before asking its upstream again, in ms (0 when it says nothing). */
 export function retryAfterMs(error: unknown): number {
   return typeof error === 'object' && error !== null ? (retryAfter.get(error) ?? 0) : 0;
+}
+
+/**
+ * An error from fetching or storing a feed, typed: a file-system failure here
+ * (ENOSPC, EROFS…) is the local disk's, anything else untyped came from the
+ * transfer (a body cut short, a reset).
+ */
+export function asFeedError(err: unknown, where: string): Error {
+  if (isSugarError(err)) return err;
+  const { code, syscall, path } = (err ?? {}) as NodeJS.ErrnoException;
+  if (syscall && code) return withCause(FeedErrors.LOCAL_WRITE(path ?? where, (err as Error).message), err);
+  return withCause(FeedErrors.DOWNLOAD(where, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message), err);
 }

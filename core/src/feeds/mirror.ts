@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import { syncDir, writeFileAtomically } from '../storage/durable.js';
 import { setLongTimeout, type LongTimer } from '../timeout.js';
 import { copyChecked } from './copy.js';
-import { FeedErrors, retryAfterMs } from './errors.js';
+import { asFeedError, FeedErrors, retryAfterMs } from './errors.js';
 import { KEYS_FILE, type KeysDocument } from './keys.js';
 import { filesChanged, isFeedName, parseManifest, sameFiles, SIGNATURE_SUFFIX, SNAPSHOT_MANIFEST } from './manifest.js';
 import { parseSignatures } from './signing.js';
@@ -261,15 +261,15 @@ export class MirroredFeed implements FeedMirror {
 
     const id = `${this.now()}-${createHash('sha256').update(fetched.bytes).digest('hex').slice(0, 12)}`;
     const staging = join(this.root, 'snapshots', `.staging-${id}`);
-    await mkdir(staging, { recursive: true });
     try {
+      await mkdir(staging, { recursive: true });
       for (const file of checked.manifest.files) await this.takeFile(source, file, staging);
       await writeFile(join(staging, SNAPSHOT_MANIFEST), fetched.bytes);
       if (fetched.signature) await writeFile(join(staging, SNAPSHOT_MANIFEST + SIGNATURE_SUFFIX), fetched.signature);
       await syncDir(staging);
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
-      throw err;
+      throw asFeedError(err, staging);
     }
     return {
       change,
@@ -325,12 +325,14 @@ export class MirroredFeed implements FeedMirror {
       await rename(staging, dir);
       const snapshot = new DiskSnapshot(dir, checked.manifest, checked.signedBy);
       await this.spec.apply(snapshot);
-      await this.pointCurrentAt(id);
-      await writeFile(join(this.root, 'validators.json'), JSON.stringify(checked.fetched.validators));
+      // The plugin holds this copy now: it is kept even if recording that on disk fails below.
       const previous = this.current;
       this.current = snapshot;
       this.validators = checked.fetched.validators;
-      await this.prune(id, previous ? previous.dir : undefined);
+      await this.pointCurrentAt(id);
+      await this.saveValidators();
+      await this.prune(id, previous ? previous.dir : undefined).catch((err: unknown) =>
+        this.log.warn({ feed: this.spec.name, err }, 'old feed copies not removed; tried again after the next update'));
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
       if (this.current?.dir !== dir) await rm(dir, { recursive: true, force: true });
@@ -346,7 +348,13 @@ export class MirroredFeed implements FeedMirror {
     await writeFileAtomically(record, [checked.fetched.bytes], 0o644);
     this.current = new DiskSnapshot(held.dir, checked.manifest, checked.signedBy);
     this.validators = checked.fetched.validators;
-    await writeFile(join(this.root, 'validators.json'), JSON.stringify(checked.fetched.validators));
+    await this.saveValidators();
+  }
+
+  /** Only saves asking again for a manifest held: a failure costs one full answer, never the copy. */
+  private async saveValidators(): Promise<void> {
+    await writeFile(join(this.root, 'validators.json'), JSON.stringify(this.validators)).catch((err: unknown) =>
+      this.log.warn({ feed: this.spec.name, err }, 'feed validators not saved; the next refresh asks unconditionally'));
   }
 
   private heldExpired(): boolean {

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { FeedErrors, upstreamBusy } from './errors.js';
+import { asFeedError, FeedErrors, upstreamBusy } from './errors.js';
 import { KEYS_FILE } from './keys.js';
 import { MANIFEST_FILE, SIGNATURE_SUFFIX } from './manifest.js';
 import type { FeedFileEntry } from './types.js';
@@ -116,7 +116,9 @@ export class HttpFeedSource implements FeedSource {
   private async small(response: Response, url: URL): Promise<Buffer> {
     const declared = Number(response.headers.get('content-length') ?? 0);
     if (declared > MAX_MANIFEST_BYTES) throw FeedErrors.BAD_MANIFEST(url.href, `${declared} bytes, more than ${MAX_MANIFEST_BYTES}`);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = Buffer.from(await response.arrayBuffer().catch((err: unknown) => {
+      throw asFeedError(err, url.href);
+    }));
     if (bytes.length > MAX_MANIFEST_BYTES) throw FeedErrors.BAD_MANIFEST(url.href, `more than ${MAX_MANIFEST_BYTES} bytes`);
     return bytes;
   }

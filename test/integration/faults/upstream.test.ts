@@ -44,7 +44,7 @@ async function publish(): Promise<Laptop> {
 }
 
 const outcome = async (laptop: Laptop) => (await laptop.activate('127.0.0.1', activation, { publicKey: deployment.publicKey })).outcome;
-const feed = async () => school.plugin(await school.status(), 'leases')!.feeds[0] as { lastError: string | null; lastSuccess: string | null };
+const feed = async () => school.plugin(await school.status(), 'leases')!.feeds[0] as { lastError: string | null; lastErrorCode: string | null; lastSuccess: string | null };
 
 /** Every laptop published before `latest` still gets its lease at the school. */
 async function lastGoodServes(latest: Laptop): Promise<void> {
@@ -65,8 +65,8 @@ describe('a school mirroring its Mothership\'s leases', () => {
     expect(await until(() => outcome(first), (o) => o === 'lease')).toBe('lease');
   });
 
-  // A cut body shows as undici's bare "terminated" (core/src/feeds.ts wraps only fetch() itself, not the body read).
-  const says = { truncate: /terminated|ended early|could not be fetched/, reset: /manifest\.json could not be fetched: read ECONNRESET/ };
+  // A body cut short names the URL it came from, as a refused connection does.
+  const says = { truncate: /^feed file http:\/\/127\.0\.0\.1:\d+\/feeds\/v1\/leases\/\S* could not be fetched: /, reset: /manifest\.json could not be fetched: read ECONNRESET/ };
   for (const mode of ['truncate', 'reset'] as const) {
     it(`upstream ${mode === 'truncate' ? 'cutting bodies short' : 'resetting connections'}: the feed says why, the last good leases serve, the next version applies once it clears`, async () => {
       proxy.mode = mode;
@@ -74,6 +74,7 @@ describe('a school mirroring its Mothership\'s leases', () => {
       const latest = await publish();
       const state = await until(feed, (f) => f.lastError !== null && proxy.seen[mode] > asked);
       expect(state.lastError).toMatch(says[mode]);
+      expect(state.lastErrorCode).toBe('SERVER_ERR_FEED_DOWNLOAD');
       await lastGoodServes(latest);
       await recovers(latest);
     });
@@ -97,6 +98,7 @@ describe('a school mirroring its Mothership\'s leases', () => {
       latest = await publish();
       const state = await until(feed, (f) => f.lastError !== null);
       expect(state.lastError).toMatch(/ENOSPC: no space left on device/);
+      expect(state.lastErrorCode).toBe('SERVER_ERR_FEED_LOCAL_WRITE');
       await lastGoodServes(latest);
     } finally {
       await volume.clear();
