@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DaemonProcess } from '../harness/index.js';
 
 describe('plugin isolation: one bad plugin never takes the daemon down', () => {
@@ -154,6 +154,9 @@ describe('while plugins are starting', () => {
       expect(Number(response.headers.get('retry-after')), path).toBeGreaterThan(0);
       expect((await response.json()).error, path).toMatchObject({ code: 'SERVER_ERR_SERVICE_STARTING', message: 'slow is starting; try again shortly' });
     }
+    // "Come back later" is an answer the protocols call for, logged at info, never as a failed request.
+    await vi.waitFor(() => expect(daemon!.logs.filter((line) => line.code === 'SERVER_ERR_SERVICE_STARTING' && line.level === 30)).toHaveLength(3));
+    expect(daemon.logs.filter((line) => line.level >= 50)).toEqual([]);
     for (const path of ['/nobody/v1/thing', '/thrower/v1/hello', '/slowpoke/deeper', '/slow']) {
       const response = await daemon.fetch(path);
       expect(response.status, path).toBe(404);

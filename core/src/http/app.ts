@@ -36,6 +36,15 @@ export function defaultBodyLimit(ctx: Context): number {
 const bootId = randomBytes(3).toString('hex');
 let counter = 0;
 
+/**
+ * A 503 the server chose to answer (a plugin starting, lists not compiled
+ * yet) tells the client to come back, as the protocols expect; logging it as
+ * a failure would fill an admin's log with errors on every reload.
+ */
+function isComeBackLater(error: { status: number; expose: boolean }): boolean {
+  return error.status === 503 && error.expose;
+}
+
 export function createApp(options: AppOptions): Koa {
   const behindCore = options.behindCore === true;
   const app = new Koa({ proxy: behindCore });
@@ -53,7 +62,8 @@ export function createApp(options: AppOptions): Koa {
       if (ctx.status === 404 && ctx.body == null) respondWithError(ctx, ServerErrors.NOT_FOUND(ctx.path), requestId);
     } catch (err) {
       const error = toSugarError(err);
-      if (error.status >= 500) log.error({ err, requestId, method: ctx.method, url: ctx.url, plugin: ctx.state.plugin }, 'request failed');
+      if (error.status >= 500 && !isComeBackLater(error)) log.error({ err, requestId, method: ctx.method, url: ctx.url, plugin: ctx.state.plugin }, 'request failed');
+      else if (error.status >= 500) log.info({ requestId, code: error.code, method: ctx.method, url: ctx.url, plugin: ctx.state.plugin }, error.message);
       else log.debug({ requestId, code: error.code, method: ctx.method, url: ctx.url }, error.message);
       respondWithError(ctx, error, requestId);
     } finally {
