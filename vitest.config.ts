@@ -26,6 +26,18 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        test: {
+          name: 'soak',
+          // Last and alone: it reads the daemon's event-loop lag, memory and
+          // descriptors, which suites running beside it would disturb.
+          sequence: { groupOrder: 2 },
+          include: ['test/soak/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
+        },
+      },
     ],
   },
 });
