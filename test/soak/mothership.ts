@@ -75,9 +75,9 @@ export class Mothership {
     return `${this.daemon.url}/feeds/v1/${service}/`;
   }
 
-  /** Midday: leases for `leased`, `stolen` reported, a new Paint, longer lists. */
-  async middayUpdate(deployment: Deployment, leased: readonly Laptop[], stolen: readonly Laptop[]): Promise<void> {
-    await this.importLeases(deployment.bundle(leased));
+  /** Midday: a bundle of new leases (signed beforehand), `stolen` reported, a new Paint, longer lists. */
+  async middayUpdate(leases: string, stolen: readonly Laptop[]): Promise<void> {
+    await this.importLeases(leases);
     for (const laptop of stolen) await this.expect(`/leases/v1/stolen/${laptop.serial}`, { method: 'PUT' }, 201);
     await this.publishActivity(MIDDAY_ACTIVITY);
     const archive = join(this.workdir, 'lists-midday.tar.gz');

@@ -80,6 +80,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       isBlockAnswer(await helper!.ask(`http://${mothership!.morningLists.domain('adult', 1)}/`)));
     if (!mirrored) throw new Error(`the school did not mirror the Mothership within ${FOLLOW_TIMEOUT_MS} ms`);
 
+    const usbBundle = deployment.bundle(group((p) => p.leaseSource === 'usb'));
+    const middayBundle = deployment.bundle(group((p) => p.leaseSource === 'midday'));
     const waves = new BackupWaves(ctx, day);
     await waves.prepare(workdir, fleet.filter(({ plan }) => plan.registers));
 
@@ -101,7 +103,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await Promise.all([plan.updateCheck ? checkUpdates(ctx, laptop, plan, plan.updateCheck) : undefined, browse(ctx, laptop, plan)]);
     });
     const backups = waves.runDay(dayStart);
-    const events = adminAndMothership(ctx, day, at, { workdir, deployment, mothership, school, helper, group, say });
+    const events = adminAndMothership(ctx, day, at, { workdir, usbBundle, middayBundle, mothership, school, helper, group, say });
 
     await Promise.all([...boots, events]);
     say(`morning over; ${waves.pending} laptops still to back up`);
@@ -150,7 +152,12 @@ function peakOf(watch: DaemonWatch, ...others: ProcessSample[]): ProcessSample {
 
 interface EventParts {
   readonly workdir: string;
-  readonly deployment: Deployment;
+  /**
+   * Lease bundles signed before the day: RSA signing holds the laptops'
+   * process for milliseconds a lease, long enough to make their own timeouts fire.
+   */
+  readonly usbBundle: string;
+  readonly middayBundle: string;
   readonly mothership: Mothership;
   readonly school: School;
   readonly helper: SquidHelper;
@@ -165,7 +172,7 @@ interface EventParts {
  */
 async function adminAndMothership(ctx: DayContext, day: DayPlan, at: (ms: number) => Promise<void>, parts: EventParts): Promise<void> {
   const { tally, transitions } = ctx;
-  const { school, mothership, deployment, group, say } = parts;
+  const { school, mothership, group, say } = parts;
   const attempt = async (what: string, action: () => Promise<void>) => {
     try {
       await action();
@@ -178,7 +185,7 @@ async function adminAndMothership(ctx: DayContext, day: DayPlan, at: (ms: number
   await at(day.usbImportAt);
   say('the admin imports leases from a USB stick');
   transitions.usbImport.begin();
-  await attempt('USB lease import', () => school.importUsbLeases(parts.workdir, deployment.bundle(group((p) => p.leaseSource === 'usb'))));
+  await attempt('USB lease import', () => school.importUsbLeases(parts.workdir, parts.usbBundle));
   transitions.usbImport.end();
 
   await at(day.firstReloadAt);
@@ -190,7 +197,7 @@ async function adminAndMothership(ctx: DayContext, day: DayPlan, at: (ms: number
   transitions.midday.begin();
   const newlyLeased = group((p) => p.leaseSource === 'midday');
   const stolen = group((p) => p.stolenAtMidday);
-  await attempt('Mothership update', () => mothership.middayUpdate(deployment, newlyLeased, stolen));
+  await attempt('Mothership update', () => mothership.middayUpdate(parts.middayBundle, stolen));
   const followed = await until(async () =>
     (await newlyLeased[0]!.activate('127.0.0.1', school.activationPort)).outcome === 'lease' &&
     (await stolen[0]!.activate('127.0.0.1', school.activationPort)).outcome === 'stolen' &&
