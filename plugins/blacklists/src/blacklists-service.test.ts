@@ -92,6 +92,17 @@ describe('the blacklists service', () => {
     expect((await readdir(join(dir, 'data', 'index'))).sort()).toEqual(['current.idx']);
   });
 
+  it('takes a compile cut short by a stop as no failure: nothing logged as an error, no lastError', async () => {
+    const errors: unknown[] = [];
+    const log = { ...quiet, error: (...args: unknown[]) => errors.push(args) } as unknown as Logger;
+    const config = { source, categories: ['adult'], deny: [], times: new Map(), page_url: 'http://schoolserver/blocked', upload_limit: 1 << 20, archive_limit: 1 << 24 } as unknown as BlacklistsConfig;
+    const sources = new SourceKeeper(memoryStore<SourcesDoc>(structuredClone(NO_SOURCES)), config, join(dir, 'data'));
+    const stopping = new BlacklistsService({ config, dataDir: join(dir, 'data'), etcDir: join(dir, 'etc'), log, sources, compile: () => Promise.reject(BlacklistsErrors.COMPILE_STOPPED()) });
+    await expect(stopping.recompile()).rejects.toMatchObject({ code: BlacklistsErrors.COMPILE_STOPPED.code });
+    expect(stopping.compileStatus()).toMatchObject({ state: 'idle', lastError: null });
+    expect(errors).toEqual([]);
+  });
+
   it('switches to an upload once it compiled, and throws away one that does not', async () => {
     const { service, sources, store } = makeService();
     await service.recompile();

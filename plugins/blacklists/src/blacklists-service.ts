@@ -244,6 +244,11 @@ export class BlacklistsService {
   /** Record and log why the lists in use stay; returns the error to throw on. */
   private failed(err: unknown): unknown {
     const error = err as Error & { code?: string };
+    // A stop (a reload, a shutdown) cutting a compile short is no failure of the lists.
+    if (BlacklistsErrors.COMPILE_STOPPED.is(err)) {
+      this.deps.log.info({ code: error.code }, error.message);
+      return err;
+    }
     this.status = { ...this.status, lastError: { at: new Date().toISOString(), code: error.code ?? BlacklistsErrors.COMPILE_FAILED.code, message: error.message } };
     this.deps.log.error({ code: error.code, err }, 'compiling blacklists failed; the index in use stays');
     return err;

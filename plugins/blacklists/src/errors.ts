@@ -32,6 +32,8 @@ export const BlacklistsErrors = {
     `${file} line ${line}: ${why}`),
   /** Compiling stopped; the index in use stays. */
   COMPILE_FAILED: shownErrorType('BLACKLISTS_ERR_COMPILE_FAILED', 500, (why: string) => `compiling the lists failed: ${why}`),
+  /** The service stopped (a reload, a shutdown) while compiling; the next start compiles again. */
+  COMPILE_STOPPED: shownErrorType('BLACKLISTS_ERR_COMPILE_STOPPED', 503, () => 'compiling the lists was cut short: the service is stopping'),
   /** An index file that is not one this version wrote, or is damaged. */
   BAD_INDEX: shownErrorType('BLACKLISTS_ERR_BAD_INDEX', 500, (file: string, why: string) => `index ${file}: ${why}`),
   /** Nothing compiled yet, so nothing can be checked. */

@@ -27,7 +27,7 @@ export function compileInWorker(job: CompileJob, onProgress: (progress: CompileP
       result();
     };
     const abort = () => {
-      settle(() => reject(BlacklistsErrors.COMPILE_FAILED('stopped')));
+      settle(() => reject(BlacklistsErrors.COMPILE_STOPPED()));
       void worker.terminate();
     };
     signal?.addEventListener('abort', abort, { once: true });
