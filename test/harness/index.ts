@@ -5,3 +5,7 @@ export { skipWithout } from './real-parts.js';
 export { storedDocument } from './stores.js';
 export type { CommandResult } from './run.js';
 export { DAEMON_MAIN, FIXTURE_PLUGINS, REPO, SUGAROID_MAIN } from './paths.js';
+export { until } from './wait.js';
+export { UplinkProxy, jsonAnswer, type Answer, type Rewrite } from './uplink-proxy.js';
+export { captureManifest, keygen, manifestOf, signatureBy, signKeys, type CapturedManifest, type FeedKey } from './feed-keys.js';
+export { activation, DEPLOYMENT_KEY, makeLease } from './leases.js';
