@@ -277,3 +277,54 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
     expect(await applied(school)).toMatchObject({ 'a.txt': 'one', 'd.txt': 'four' });
   });
 });
+
+describe('a manifest that expired: the upstream frozen, or an old one replayed', () => {
+  let root: FeedKey;
+  let mothership: DaemonProcess;
+  let proxy: UplinkProxy;
+  let school: DaemonProcess;
+
+  beforeAll(async () => {
+    // The root key may sign manifests itself; a 2 s lifetime makes a captured manifest stale within the test.
+    root = await keygen(join(keyDir, 'short-lived-root.key'), 'root');
+    mothership = await DaemonProcess.start({ config: `[plugins]\nfeeder = on\n[feeds]\nsigning_key = ${root.file}\nsignature_lifetime = 2s\n` });
+    await putNote(mothership, 'a.txt', 'one');
+    proxy = await UplinkProxy.start(mothership.url);
+    school = await DaemonProcess.start({
+      config: `[plugins]\nfeeder = on\n[feeder]\nupstream = ${proxy.url}/feeds/v1/notes/\ninterval = 300ms\n[feeds]\ntrusted_keys = ${root.pub}\n`,
+    });
+  });
+  afterAll(async () => {
+    for (const d of [school, mothership]) await d?.dispose();
+    await proxy?.close();
+  });
+
+  it('keeps serving the last good copy and reports it expired, refuses a stale replay, and recovers when re-signed manifests arrive', async () => {
+    await until(() => feedOf(school, 'feeder'), (s) => s.signedBy === root.id && s.lastErrorCode === null, 'the first signed copy');
+    const feedUrl = `${mothership.url}/feeds/v1/notes/`;
+    const frozen = await captureManifest(feedUrl);
+    proxy.answer(replaying('notes', frozen));
+    // A later signature of the same files, recorded now and replayed once it too has run out.
+    const later = await until(() => captureManifest(feedUrl), (m) => m.version > frozen.version, 'the publisher to re-sign');
+
+    const expired = await until(() => feedOf(school, 'feeder'), (s) => s.expired && s.lastErrorCode !== null, 'the held manifest to expire');
+    expect(expired).toMatchObject({ version: frozen.version, expires: frozen.expires, lastErrorCode: 'SERVER_ERR_FEED_EXPIRED' });
+    expect(expired.lastError).toContain(`expired at ${frozen.expires}: the publisher has not re-signed it (frozen or cut off)`);
+    expect(await metric(school, 'sugar_server_feed_expired', { owner: 'feeder', feed: 'notes', trust: 'signed' })).toBe(1);
+    expect(await metric(school, 'sugar_server_feed_refused', { owner: 'feeder', feed: 'notes', code: 'SERVER_ERR_FEED_EXPIRED' })).toBe(1);
+    expect(await applied(school)).toEqual({ 'a.txt': 'one' });
+    expect(school.logs.some((l) => l.level === 50 && l.code === 'SERVER_ERR_FEED_EXPIRED' && l.feed === 'notes')).toBe(true);
+
+    await until(async () => Date.now(), (now) => now > Date.parse(later.expires), 'the later signature to run out');
+    proxy.answer(replaying('notes', later));
+    const stale = await until(() => feedOf(school, 'feeder'), (s) => s.lastError?.includes(later.expires) ?? false, 'the stale replay to be refused');
+    expect(stale).toMatchObject({ version: frozen.version, lastErrorCode: 'SERVER_ERR_FEED_EXPIRED', expired: true });
+    expect(stale.lastError).toBe(`feed manifest at ${proxy.url}/feeds/v1/notes/ expired at ${later.expires}: the publisher has not re-signed it (frozen or cut off)`);
+
+    proxy.answer(null);
+    const current = await until(() => feedOf(school, 'feeder'), (s) => !s.expired && s.lastErrorCode === null, 'a current signature');
+    expect(current.version).toBeGreaterThan(later.version);
+    expect(await metric(school, 'sugar_server_feed_expired', { owner: 'feeder', feed: 'notes' })).toBe(0);
+    expect(await applied(school)).toEqual({ 'a.txt': 'one' });
+  });
+});
