@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activation, DaemonProcess, keygen, makeLease, signKeys, until, type FeedKey } from '../harness/index.js';
+import { activation, DaemonProcess, keygen, makeLease, manifestOf, signatureBy, signKeys, until, type FeedKey } from '../harness/index.js';
 
 type FeedState = { name: string; url: string; lastError: string | null; lastErrorCode: string | null; version: number | null; expires: string | null; expired: boolean; trust: string; signedBy: string | null };
 type Status = Awaited<ReturnType<DaemonProcess['status']>> & { feeds: { config: FeedState | null } };
@@ -127,5 +127,40 @@ describe('feeds carried on a disk to a school with no uplink', () => {
     expect(await applied()).toEqual({ 'a.txt': 'one', 'b.txt': 'two' });
     expect(await activation(school, ana)).toBe('stolen');
     expect(await until(greeting, (g) => g === 'from the second disk', 'the second drop-in')).toBe('from the second disk');
+  });
+
+  it('refuses a disk whose manifest the root never signed, and reports a held copy whose signature ran out', async () => {
+    const held = (await states()).notes;
+    const forgedDisk = join(dir, 'disk-forged/sugar-server-feeds/notes');
+    await mkdir(forgedDisk, { recursive: true });
+    const files = [{ path: 'a.txt', data: Buffer.from('forged') }];
+    const attacker = await keygen(join(dir, 'attacker.key'), 'not ours');
+    const forged = manifestOf('notes', held.version! + 1, new Date(Date.now() + 86_400_000), files);
+    await writeFile(join(forgedDisk, 'manifest.json'), forged);
+    await writeFile(join(forgedDisk, 'manifest.json.sig'), await signatureBy(attacker, forged));
+    await writeFile(join(forgedDisk, 'a.txt'), files[0]!.data);
+    const refused = await school.cli('feeds', 'import', join(dir, 'disk-forged'));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`notes: refused: SERVER_ERR_FEED_SIGNATURE: feed manifest at ${forgedDisk} is not signed by a trusted key: signed by ${attacker.id.slice(0, 16)}, none of them a trusted key`);
+    expect(await applied()).toEqual({ 'a.txt': 'one', 'b.txt': 'two' });
+
+    // The root key may sign a manifest itself; this one runs out a few seconds after it is imported.
+    const shortDisk = join(dir, 'disk-short/sugar-server-feeds/notes');
+    await mkdir(shortDisk, { recursive: true });
+    const short = manifestOf('notes', held.version! + 1, new Date(Date.now() + 4_000), files.map((f) => ({ ...f, data: Buffer.from('short-lived') })));
+    await writeFile(join(shortDisk, 'manifest.json'), short);
+    await writeFile(join(shortDisk, 'manifest.json.sig'), await signatureBy(root, short));
+    await writeFile(join(shortDisk, 'a.txt'), 'short-lived');
+    const imported = await admin(school, '/core/v1/feeds/import', { method: 'POST', body: JSON.stringify({ dir: join(dir, 'disk-short') }), headers: { 'Content-Type': 'application/json' } });
+    expect([imported.status, ((await imported.json()) as { feeds: { outcome: string }[] }).feeds]).toEqual([200, [expect.objectContaining({ name: 'notes', outcome: 'applied' })]]);
+    expect((await states()).notes).toMatchObject({ version: held.version! + 1, signedBy: root.id, expired: false, lastErrorCode: null });
+
+    // No uplink polls a usb feed: /status and /metrics must still say when what laptops get is no longer vouched for.
+    const expired = await until(async () => (await states()).notes, (s) => s.expired, 'the imported signature to run out');
+    expect(expired).toMatchObject({ lastErrorCode: 'SERVER_ERR_FEED_EXPIRED', version: held.version! + 1 });
+    const metrics = await (await school.fetch('/metrics')).text();
+    expect(metrics).toContain('sugar_server_feed_expired{owner="feeder",feed="notes",trust="signed"} 1');
+    expect(metrics).toContain('sugar_server_feed_refused{owner="feeder",feed="notes",trust="signed",code="SERVER_ERR_FEED_EXPIRED"} 1');
+    expect(await applied()).toEqual({ 'a.txt': 'short-lived' });
   });
 });

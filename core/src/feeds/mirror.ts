@@ -141,14 +141,17 @@ export class MirroredFeed implements FeedMirror {
   state(): FeedState {
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     const manifest = this.current?.manifest;
+    const url = this.spec.url === 'usb' ? 'usb' : new HttpFeedSource(this.spec.url, this.signal).where;
+    // A held copy that ran out is an error even before the next check, and a usb feed is never checked.
+    const error = this.status.lastError ?? (this.heldExpired() ? describe(FeedErrors.EXPIRED(url, manifest!.expires!)) : null);
     return {
       name: this.spec.name,
-      url: this.spec.url === 'usb' ? 'usb' : new HttpFeedSource(this.spec.url, this.signal).where,
+      url,
       lastAttempt: iso(this.status.lastAttempt),
       lastSuccess: iso(this.status.lastSuccess),
       lastChange: iso(this.status.lastChange),
-      lastError: this.status.lastError?.message ?? null,
-      lastErrorCode: this.status.lastError?.code ?? null,
+      lastError: error?.message ?? null,
+      lastErrorCode: error?.code ?? null,
       generated: manifest?.generated ?? null,
       version: manifest?.version ?? null,
       expires: manifest?.expires ?? null,
