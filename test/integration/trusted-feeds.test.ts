@@ -224,6 +224,16 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
     expect([http.status, (await http.text()).startsWith('act01: ')]).toEqual([200, true]);
   });
 
+  it('refuses a manifest whose signature was stripped on the way', async () => {
+    const held = await feedOf(school, 'feeder');
+    proxy.answer((path, real) => (path === '/feeds/v1/notes/manifest.json.sig' ? { ...real, status: 404, body: Buffer.from('{}') } : undefined));
+    await putNote(mothership, 'e.txt', 'five');
+    const refused = await until(() => feedOf(school, 'feeder'), (s) => s.lastErrorCode !== null, 'the refusal');
+    expect(refused).toMatchObject({ lastErrorCode: 'SERVER_ERR_FEED_UNSIGNED', version: held.version });
+    expect(refused.lastError).toBe(`feed manifest at ${proxy.url}/feeds/v1/notes/ carries no signature, and [feeds] trusted_keys asks for one`);
+    expect(await applied(school)).not.toHaveProperty('e.txt');
+  });
+
   it('refuses a replayed older manifest as a rollback', async () => {
     const held = await feedOf(school, 'feeder');
     expect(older.version).toBeLessThan(held.version!);
@@ -234,7 +244,7 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
       `feed manifest at ${proxy.url}/feeds/v1/notes/ is version ${older.version}, older than version ${held.version} already applied (a replayed manifest)`,
     );
     expect(await metric(school, 'sugar_server_feed_refused', { owner: 'feeder', feed: 'notes', code: 'SERVER_ERR_FEED_ROLLBACK' })).toBe(1);
-    expect(await applied(school)).toEqual({ 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'three' });
+    expect(await applied(school)).toEqual({ 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'three', 'e.txt': 'five' });
   });
 
   it('follows a new online key named by a new root-signed keys.json, with no change at the school, and stops taking the old one', async () => {
@@ -274,7 +284,26 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
     });
     const replayed = await until(() => feedOf(school, 'feeder'), (s) => s.lastErrorCode === 'SERVER_ERR_FEED_ROLLBACK', 'the refusal of the old keys.json');
     expect(replayed).toMatchObject({ version: held.version, signedBy: next.id });
+    expect(replayed.lastError).toBe(`keys.json at ${proxy.url}/feeds/v1/keys.json is version 1, older than version 2 already taken (a replayed keys.json)`);
     expect(await applied(school)).toMatchObject({ 'a.txt': 'one', 'd.txt': 'four' });
+  });
+
+  it('stops taking manifests once the root-signed keys.json it is offered has run out, and says what to do', async () => {
+    const held = await feedOf(school, 'feeder');
+    const rotated = JSON.parse(await readFile(join(published, 'keys.json'), 'utf8')) as { version: number; keys: { keyid: string }[] };
+    const next = { id: rotated.keys[0]!.keyid, pub: join(keyDir, 'online-2.key.pub'), file: join(keyDir, 'online-2.key') };
+    expect(await signKeys(root, published, [next], '--lifetime', '1s')).toContain(`keys.json version ${rotated.version + 1}`);
+    const { expires } = JSON.parse(await readFile(join(published, 'keys.json'), 'utf8')) as { expires: string };
+    await until(async () => Date.now(), (now) => now > Date.parse(expires), 'keys.json to run out');
+    await putNote(mothership, 'f.txt', 'six');
+    const refused = await until(() => feedOf(school, 'feeder'), (s) => s.lastErrorCode !== null, 'the refusal');
+    expect(refused).toMatchObject({ lastErrorCode: 'SERVER_ERR_FEED_EXPIRED', version: held.version });
+    expect(refused.lastError).toBe(`keys.json at ${proxy.url}/feeds/v1/keys.json expired at ${expires}: the root key must sign a new one (sugar-server feeds sign-keys)`);
+    expect(await applied(school)).not.toHaveProperty('f.txt');
+
+    expect(await signKeys(root, published, [next])).toContain(`keys.json version ${rotated.version + 2}`);
+    expect((await caughtUp('feeder', 'notes')).signedBy).toBe(next.id);
+    expect(await applied(school)).toMatchObject({ 'f.txt': 'six' });
   });
 });
 

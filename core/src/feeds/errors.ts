@@ -12,6 +12,11 @@ export const FeedErrors = {
     `feed manifest at ${url} is version ${offered}, older than version ${held} already applied (a replayed manifest)`),
   EXPIRED: errorType('SERVER_ERR_FEED_EXPIRED', 502, (url: string, expires: string) =>
     `feed manifest at ${url} expired at ${expires}: the publisher has not re-signed it (frozen or cut off)`),
+  /** keys.json has the manifest's codes for the same failures, and its own words: the remedy is the root's. */
+  KEYS_ROLLBACK: errorType('SERVER_ERR_FEED_ROLLBACK', 502, (url: string, offered: number, held: number) =>
+    `keys.json at ${url} is version ${offered}, older than version ${held} already taken (a replayed keys.json)`),
+  KEYS_EXPIRED: errorType('SERVER_ERR_FEED_EXPIRED', 502, (url: string, expires: string) =>
+    `keys.json at ${url} expired at ${expires}: the root key must sign a new one (sugar-server feeds sign-keys)`),
   KEYS: errorType('SERVER_ERR_FEED_KEYS', 502, (url: string, why: string) => `signing keys at ${url} are not usable: ${why}`),
   KEY_FILE: errorType('SERVER_ERR_FEED_KEY_FILE', 500, (file: string, why: string) => `${file}: ${why}`),
   UPSTREAM_BUSY: errorType('SERVER_ERR_FEED_UPSTREAM_BUSY', 503, (url: string, seconds: number) =>

@@ -303,7 +303,7 @@ export class MirroredFeed implements FeedMirror {
   private async updateKeys(source: FeedSource, now: number): Promise<void> {
     const offered = await source.keys();
     if (!offered) return;
-    const doc = verifyKeys(this.roots!, offered.bytes, offered.signature, this.keys, now, source.where);
+    const doc = verifyKeys(this.roots!, offered.bytes, offered.signature, this.keys, now, offered.where);
     if (this.keys && doc.version === this.keys.version) return;
     await writeFileAtomically(join(this.root, KEYS_FILE + SIGNATURE_SUFFIX), [offered.signature!], 0o644);
     await writeFileAtomically(join(this.root, KEYS_FILE), [offered.bytes], 0o644);

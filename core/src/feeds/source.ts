@@ -22,6 +22,8 @@ export interface Validators {
 }
 
 export interface SignedBytes {
+  /** Where the bytes were read (URL or file), for messages. */
+  readonly where: string;
   readonly bytes: Buffer;
   /** The detached signature file beside it, or null when there is none. */
   readonly signature: Buffer | null;
@@ -79,9 +81,9 @@ export class HttpFeedSource implements FeedSource {
       const sigUrl = new URL(MANIFEST_FILE + SIGNATURE_SUFFIX, this.base);
       const sig = await this.get(sigUrl, validators.etag ? { 'If-Match': validators.etag } : {});
       if (sig.status === 412 && attempt === 0) continue;
-      if (sig.status === 404) return { bytes, signature: null, validators };
+      if (sig.status === 404) return { where: url.href, bytes, signature: null, validators };
       if (!sig.ok) throw FeedErrors.BAD_MANIFEST(sigUrl.href, `HTTP ${sig.status}`);
-      return { bytes, signature: await this.small(sig, sigUrl), validators };
+      return { where: url.href, bytes, signature: await this.small(sig, sigUrl), validators };
     }
   }
 
@@ -93,9 +95,9 @@ export class HttpFeedSource implements FeedSource {
     const bytes = await this.small(response, url);
     const sigUrl = new URL(`../${KEYS_FILE}${SIGNATURE_SUFFIX}`, this.base);
     const sig = await this.get(sigUrl, {});
-    if (sig.status === 404) return { bytes, signature: null };
+    if (sig.status === 404) return { where: url.href, bytes, signature: null };
     if (!sig.ok) throw FeedErrors.KEYS(sigUrl.href, `HTTP ${sig.status}`);
-    return { bytes, signature: await this.small(sig, sigUrl) };
+    return { where: url.href, bytes, signature: await this.small(sig, sigUrl) };
   }
 
   locate(file: FeedFileEntry): string {
@@ -153,12 +155,13 @@ export class FolderFeedSource implements FeedSource {
     const file = join(this.where, MANIFEST_FILE);
     const bytes = await readIfPresent(file);
     if (!bytes) throw FeedErrors.BAD_MANIFEST(file, 'missing');
-    return { bytes, signature: await readIfPresent(file + SIGNATURE_SUFFIX), validators: { etag: null, lastModified: null } };
+    return { where: file, bytes, signature: await readIfPresent(file + SIGNATURE_SUFFIX), validators: { etag: null, lastModified: null } };
   }
 
   async keys(): Promise<SignedBytes | null> {
-    const bytes = await readIfPresent(join(this.root, KEYS_FILE));
-    return bytes ? { bytes, signature: await readIfPresent(join(this.root, KEYS_FILE + SIGNATURE_SUFFIX)) } : null;
+    const file = join(this.root, KEYS_FILE);
+    const bytes = await readIfPresent(file);
+    return bytes ? { where: file, bytes, signature: await readIfPresent(file + SIGNATURE_SUFFIX) } : null;
   }
 
   locate(file: FeedFileEntry): string {

@@ -34,8 +34,8 @@ export function verifyKeys(
   const signer = findValidSignature(bytes, signature, roots);
   if (typeof signer === 'string') throw FeedErrors.KEYS(url, `not signed by a root key: ${signer}`);
   const doc = parseKeysDocument(bytes, url);
-  if (held && doc.version < held.version) throw FeedErrors.ROLLBACK(url, doc.version, held.version);
-  if (Date.parse(doc.expires) <= now) throw FeedErrors.EXPIRED(url, doc.expires);
+  if (held && doc.version < held.version) throw FeedErrors.KEYS_ROLLBACK(url, doc.version, held.version);
+  if (Date.parse(doc.expires) <= now) throw FeedErrors.KEYS_EXPIRED(url, doc.expires);
   return doc;
 }
 
