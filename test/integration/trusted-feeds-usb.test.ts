@@ -10,7 +10,7 @@ import { Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activation, DaemonProcess, keygen, makeLease, manifestOf, signatureBy, signKeys, until, type FeedKey } from '../harness/index.js';
 
-type FeedState = { name: string; url: string; lastError: string | null; lastErrorCode: string | null; version: number | null; expires: string | null; expired: boolean; trust: string; signedBy: string | null };
+type FeedState = { name: string; url: string; lastSuccess: string | null; lastChange: string | null; lastError: string | null; lastErrorCode: string | null; version: number | null; expires: string | null; expired: boolean; trust: string; signedBy: string | null };
 type Status = Awaited<ReturnType<DaemonProcess['status']>> & { feeds: { config: FeedState | null } };
 
 const LEASES = 'leases = on\n[leases]\nport = 0\naddress = 127.0.0.1\n';
@@ -88,8 +88,15 @@ describe('feeds carried on a disk to a school with no uplink', () => {
     const after = await states();
     for (const feed of [after.notes, after.leases, after.config]) expect(feed).toMatchObject({ version: 1, lastErrorCode: null, signedBy: online.id, expired: false });
 
+    // A school with no uplink is current as of its last disk: /status and /metrics say when that was.
+    for (const feed of [after.notes, after.leases, after.config]) expect(Date.parse(feed.lastSuccess!)).toBe(Date.parse(feed.lastChange!));
     const again = await school.cli('feeds', 'import', disk);
     expect([again.code, again.stdout]).toEqual([0, `config: unchanged\nleases: unchanged\nnotes: unchanged\nimported from ${disk}/sugar-server-feeds\n`]);
+    const checked = await states();
+    expect(Date.parse(checked.notes.lastSuccess!)).toBeGreaterThan(Date.parse(after.notes.lastSuccess!));
+    expect(checked.notes.lastChange).toBe(after.notes.lastChange);
+    const metrics = await (await school.fetch('/metrics')).text();
+    expect(metrics).toContain(`sugar_server_feed_last_success_timestamp_seconds{owner="feeder",feed="notes",trust="signed"} ${Date.parse(checked.notes.lastSuccess!) / 1000}`);
   });
 
   it('applies nothing from a disk with one file changed, and every feed stays as it was', async () => {

@@ -83,7 +83,10 @@ export async function importFeeds(dir: string, registry: MirrorRegistry, log: Lo
     for (const mirror of mirrors) {
       try {
         const result = await mirror.stage(mirror.folderSource(root));
-        if (result === 'unchanged') report.set(name, { name, outcome: 'unchanged' });
+        if (result === 'unchanged') {
+          mirror.recordOutcome(null, false);
+          report.set(name, { name, outcome: 'unchanged' });
+        }
         else staged.push({ mirror, feed: result });
       } catch (err) {
         refused = true;

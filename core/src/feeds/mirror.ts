@@ -193,13 +193,15 @@ export class MirroredFeed implements FeedMirror {
     return new FolderFeedSource(root, this.spec.name);
   }
 
-  /** Note an import's outcome in the state, as a refresh would. */
+  /** Note an import's outcome in the state, as a refresh would: a disk that holds, changed or not, is the upstream reached. */
   recordOutcome(error: unknown, changed: boolean): void {
-    this.status.lastAttempt = this.now();
+    const now = this.now();
+    this.status.lastAttempt = now;
     if (error) this.status.lastError = describe(error);
     else {
       this.status.lastError = null;
-      if (changed) this.status.lastChange = this.now();
+      this.status.lastSuccess = now;
+      if (changed) this.status.lastChange = now;
     }
   }
 
