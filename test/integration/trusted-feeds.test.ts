@@ -208,6 +208,15 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
     expect(await applied(school)).toEqual({ 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'three' });
   });
 
+  it('refuses another feed\'s genuine signed manifest offered in place of this one', async () => {
+    const held = await feedOf(school, 'feeder');
+    const leases = await captureManifest(`${mothership.url}/feeds/v1/leases/`);
+    proxy.answer(replaying('notes', leases));
+    const refused = await until(() => feedOf(school, 'feeder'), (s) => s.lastErrorCode !== null, 'the refusal');
+    expect(refused).toMatchObject({ lastErrorCode: 'SERVER_ERR_FEED_MANIFEST', version: held.version });
+    expect(refused.lastError).toBe(`feed manifest at ${proxy.url}/feeds/v1/notes/ is not usable: it is the manifest of feed "leases", not "notes"`);
+  });
+
   it('never lets a forged stolen list reach laptops', async () => {
     const genuine = await captureManifest(`${mothership.url}/feeds/v1/leases/`);
     const bundle = Buffer.from(await (await mothership.fetch('/feeds/v1/leases/leases.sig')).arrayBuffer());
