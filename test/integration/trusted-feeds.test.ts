@@ -31,7 +31,7 @@ import {
 const DAY_MS = 86_400_000;
 const LEASES = 'leases = on\n[leases]\nport = 0\naddress = 127.0.0.1\n';
 
-type FeedState = { name: string; url: string; lastError: string | null; lastErrorCode: string | null; version: number | null; expires: string | null; expired: boolean; trust: string; signedBy: string | null; lastSuccess: string | null };
+type FeedState = { name: string; url: string; lastAttempt: string | null; lastError: string | null; lastErrorCode: string | null; version: number | null; expires: string | null; expired: boolean; trust: string; signedBy: string | null; lastSuccess: string | null };
 
 async function admin(daemon: DaemonProcess, path: string, init: RequestInit = {}): Promise<Response> {
   const token = (await readFile(join(daemon.root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
@@ -337,11 +337,27 @@ describe('a manifest that expired: the upstream frozen, or an old one replayed',
     await proxy?.close();
   });
 
+  /**
+   * Record the manifest served now and answer only it from then on. The publisher
+   * re-signs every second, so a check already under way may still bring a newer
+   * one; then record again.
+   */
+  async function freeze(feedUrl: string): Promise<CapturedManifest> {
+    for (let attempt = 1; ; attempt++) {
+      const frozen = await captureManifest(feedUrl);
+      proxy.answer(replaying('notes', frozen));
+      const since = Date.now();
+      // Checks run one at a time, so one begun after the switch means the school has seen only the frozen manifest since.
+      const held = await until(() => feedOf(school, 'feeder'), (s) => Date.parse(s.lastAttempt!) > since, 'a check behind the frozen uplink');
+      if (held.version === frozen.version) return frozen;
+      if (attempt === 5) throw new Error(`the school holds version ${held.version}, not the frozen ${frozen.version}`);
+    }
+  }
+
   it('keeps serving the last good copy and reports it expired, refuses a stale replay, and recovers when re-signed manifests arrive', async () => {
     await until(() => feedOf(school, 'feeder'), (s) => s.signedBy === root.id && s.lastErrorCode === null, 'the first signed copy');
     const feedUrl = `${mothership.url}/feeds/v1/notes/`;
-    const frozen = await captureManifest(feedUrl);
-    proxy.answer(replaying('notes', frozen));
+    const frozen = await freeze(feedUrl);
     // A later signature of the same files, recorded now and replayed once it too has run out.
     const later = await until(() => captureManifest(feedUrl), (m) => m.version > frozen.version, 'the publisher to re-sign');
 
