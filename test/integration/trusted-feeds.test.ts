@@ -53,7 +53,7 @@ async function metric(d: DaemonProcess, name: string, labels: Record<string, str
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-/** Answer the feed's manifest and signature with `captured` (or forged bytes), and pass everything else through. */
+/** Answer the feed's manifest and signature with `manifest` (recorded or forged) and its `files` by path; pass everything else through. */
 function replaying(feed: string, manifest: { bytes: Buffer; signature: Buffer; etag?: string }, files: Record<string, Buffer> = {}) {
   return (path: string): Answer | undefined => {
     if (path === `/feeds/v1/${feed}/manifest.json`) return jsonAnswer(manifest.bytes, manifest.etag ?? '"replayed"');
