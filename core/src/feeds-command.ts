@@ -3,7 +3,7 @@
  * key, and carry feeds on a disk (export on the Mothership, import at a school).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminFetcher, adminJsonOf } from './commands.js';
 import { option } from './config/options.js';
@@ -89,7 +89,8 @@ export async function feedsCommand(paths: Paths, args: string[], out: (line: str
       return 0;
     }
     case 'import': {
-      const dir = one('the folder of the disk');
+      // The daemon reads the folder, from its own working directory: hand it an absolute path.
+      const dir = resolve(one('the folder of the disk'));
       const report = await adminJsonOf(adminFetcher(paths), [422])<ImportReport>('/core/v1/feeds/import', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
