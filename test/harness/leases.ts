@@ -9,9 +9,9 @@ const DAY_MS = 86_400_000;
 export const DEPLOYMENT_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const keyid = DEPLOYMENT_KEY.publicKey.export({ type: 'pkcs1', format: 'der' }).subarray(-32).toString('hex');
 
-/** A lease for `laptop`, 30 days long. */
-export function makeLease(laptop: Laptop): string {
-  const expires = new Date(Date.now() + 30 * DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+/** A lease for `laptop` ending at `until` (30 days from now by default). */
+export function makeLease(laptop: Laptop, until = new Date(Date.now() + 30 * DAY_MS)): string {
+  const expires = until.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
   const signature = sign('sha256', Buffer.from(`${laptop.serial}:${laptop.identity.uuid}:K:${expires}`), {
     key: DEPLOYMENT_KEY.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 8,
   });

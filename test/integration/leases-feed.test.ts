@@ -4,7 +4,7 @@
  * a district server), recovered laptops are unlocked again, and what a school
  * marked itself stays its own. Real daemons, laptops played by sugaroid.
  */
-import { constants, createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,24 +13,11 @@ import type { LeaseReport } from 'sugar-server-leases';
 import { Laptop, type ActivationOutcome } from 'sugaroid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, makeRoot } from '../harness/index.js';
+import { DEPLOYMENT_KEY, makeLease } from '../harness/leases.js';
 
-const DAY = 86_400_000;
 const LEASES = '[plugins]\nleases = on\n[leases]\nport = 0\naddress = 127.0.0.1\n';
 /** How long a school may take to follow its upstream: a few polls at the test's 300 ms interval. */
 const FOLLOW_MS = 5_000;
-
-/** The deployment's key pair. */
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const keyid = publicKey.export({ type: 'pkcs1', format: 'der' }).subarray(-32).toString('hex');
-
-/** A lease for `laptop`, 30 days long, as bios-crypto's make-lease.sh writes it. */
-function makeLease(laptop: Laptop): string {
-  const expires = new Date(Date.now() + 30 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  const signature = sign('sha256', Buffer.from(`${laptop.serial}:${laptop.identity.uuid}:K:${expires}`), {
-    key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 8,
-  });
-  return `act01: ${laptop.serial} K ${expires} sig01: sha256 ${keyid} ${signature.toString('hex')}\n`;
-}
 
 /** One sugar-server with leases on: its activation port and its admin API. */
 class LeaseServer {
@@ -84,7 +71,7 @@ class LeaseServer {
 
   /** What `laptop` gets at boot from this server, checking its lease with the deployment key as the XO does. */
   async outcome(laptop: Laptop): Promise<ActivationOutcome> {
-    return (await laptop.activate('127.0.0.1', this.port, { publicKey })).outcome;
+    return (await laptop.activate('127.0.0.1', this.port, { publicKey: DEPLOYMENT_KEY.publicKey })).outcome;
   }
 
   /** Wait until `laptop` gets `expected` here; fails after {@link FOLLOW_MS}. */
@@ -126,7 +113,7 @@ describe('a laptop reported stolen at the Mothership', () => {
   let school: LeaseServer;
   beforeAll(async () => {
     mothership = await track(LeaseServer.start());
-    await mothership.upload([ana, ben, caro].map(makeLease).join(''));
+    await mothership.upload([ana, ben, caro].map((laptop) => makeLease(laptop)).join(''));
     school = await track(LeaseServer.mirroring(mothership.feedUrl));
     await school.becomes(ana, 'lease');
   });
