@@ -7,6 +7,7 @@ import { benchActivities } from './activities.js';
 import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
+import { benchFeeds } from './feeds.js';
 import { benchHttpIsolated } from './http-isolated.js';
 import { benchHttpStatus } from './http-status.js';
 import { benchStores } from './stores.js';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<string>> = {
   backup: benchBackup,
   blacklists: benchBlacklists,
   stores: benchStores,
+  feeds: benchFeeds,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

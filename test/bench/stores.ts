@@ -11,13 +11,14 @@
  * `STORES_BENCH_SCALE=0.02` runs a small copy to check it works.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Laptop, swarm } from 'sugaroid';
 import { DAEMON_MAIN, DaemonProcess, makeRoot, runCommand, storedDocument } from '../harness/index.js';
 import { cpuSeconds, report } from './load.js';
+import { leaseLine, writeLeaseStore, writeStore } from './store-layout.js';
 
 const SCALE = Number(process.env.STORES_BENCH_SCALE ?? 1);
 const SIZES = [1000, 100_000, 500_000].map((n) => Math.max(100, Math.round(n * SCALE)));
@@ -28,33 +29,9 @@ const CONFIG = '[plugins]\nregistry = on\nleases = on\n[registry]\nport = 0\n[le
 // Closing a store waits for a compaction, which at half a million laptops takes seconds.
 // (The harness's 2 s start timeout stays: opening a store is not held against a plugin.)
 const DROP_INS = { '50-scale.conf': '[core]\nstop_timeout = 60s\n' };
-const FAR_FUTURE = '20991231T000000Z';
 
 const serialOf = (i: number) => `SHF${i.toString(16).toUpperCase().padStart(8, '0')}`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-function leaseLine(serial: string): string {
-  return `act01: ${serial} K ${FAR_FUTURE} sig01: sha256 ${'ab'.repeat(32)} ${'cd'.repeat(256)}\n`;
-}
-
-/** Write a store's snapshot as a daemon would, streaming `entries` into `{ <key>: { … } , …rest }`. */
-async function writeStore(root: string, service: string, key: string, count: number, entry: (i: number) => [string, unknown], rest: Record<string, unknown>) {
-  const dir = join(root, 'var/lib/sugar-server/stores', service);
-  await mkdir(dir, { recursive: true });
-  const handle = await open(join(dir, 'snapshot.json'), 'w');
-  await handle.write(`${JSON.stringify({ format: 'sugar-server-store/1', journal: 1 })}\n{${JSON.stringify(key)}:{`);
-  let chunk: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const [name, value] = entry(i);
-    chunk.push(`${i ? ',' : ''}${JSON.stringify(name)}:${JSON.stringify(value)}`);
-    if (chunk.length === 10_000) {
-      await handle.write(chunk.join(''));
-      chunk = [];
-    }
-  }
-  await handle.write(`${chunk.join('')}}${Object.entries(rest).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('')}}`);
-  await handle.close();
-}
 
 export async function layOut(count: number, pubkey: string): Promise<string> {
   const root = await makeRoot({ config: CONFIG, dropIns: DROP_INS });
@@ -63,10 +40,7 @@ export async function layOut(count: number, pubkey: string): Promise<string> {
     const serial = serialOf(i);
     return [serial, { serial, uuid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`, nick: `laptop ${i}`, pubkey, keyType: 'ssh-ed25519', classGroup: null, firstRegistered: now, lastRegistered: now }];
   }, {});
-  await writeStore(root, 'leases', 'leases', count, (i) => {
-    const serial = serialOf(i);
-    return [serial, { text: leaseLine(serial), expires: [FAR_FUTURE], importedAt: now, source: 'upload', checked: 'off' }];
-  }, { stolen: { local: {}, upstream: {} }, feedGenerated: null });
+  await writeLeaseStore(root, count, serialOf);
   return root;
 }
 
