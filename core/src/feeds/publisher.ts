@@ -118,7 +118,10 @@ export class FeedPublisher {
     const list = [...entries.values()].map(({ path, sha256, size }) => ({ path, sha256, size })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const content = createHash('sha256').update(list.map((e) => `${e.path}:${e.sha256}`).join('\n')).digest('hex');
     const record = await this.recordFor(name, content);
-    if (feed.built?.record === record) return { ...feed.built, files: entries };
+    if (feed.built?.record === record) {
+      feed.built = { ...feed.built, files: entries };
+      return feed.built;
+    }
 
     const manifest: FeedManifest = {
       name,
@@ -207,15 +210,38 @@ export class FeedPublisher {
     ctx.body = built.signature;
   }
 
+  /**
+   * A file the feed lists. A mirror asks with `If-Match: "<sha256>"`, the digest
+   * its manifest lists: answered from the last build while the file is still
+   * that one (so a feed of 100,000 files is not built again for each), 412 when
+   * the feed changed since. Without it, the feed as it is now.
+   */
   private async serveFile(ctx: Context): Promise<void> {
+    const name = ctx.params.name!;
     const path = Array.isArray(ctx.params.path) ? ctx.params.path.join('/') : String(ctx.params.path ?? '');
+    const wanted = ctx.get('If-Match');
     // Only paths the feed lists are served; nothing from the request reaches the file system.
-    const file = (await this.current(ctx.params.name!)).files.get(path);
+    const file = (wanted ? await this.builtFile(name, path, wanted) : undefined) ?? (await this.current(name)).files.get(path);
     if (!file) throw ServerErrors.NOT_FOUND(`feed file "${path}"`);
+    if (wanted && wanted !== `"${file.sha256}"`) {
+      ctx.status = 412;
+      return;
+    }
     ctx.set('ETag', `"${file.sha256}"`);
     ctx.type = 'application/octet-stream';
     ctx.length = file.size;
     ctx.body = 'data' in file ? file.data : createReadStream(file.file);
+  }
+
+  /** The file of the last build when its ETag is `etag` and, on disk, it has not changed since. */
+  private async builtFile(name: string, path: string, etag: string): Promise<(PublishedFile & FeedFileEntry) | undefined> {
+    const file = this.feeds.get(name)?.built?.files.get(path);
+    if (!file || etag !== `"${file.sha256}"`) return undefined;
+    if ('file' in file) {
+      const now = await this.digestOf(file.file).catch(() => undefined);
+      if (now?.sha256 !== file.sha256 || now.size !== file.size) return undefined;
+    }
+    return file;
   }
 
   private async digestOf(path: string): Promise<{ sha256: string; size: number }> {

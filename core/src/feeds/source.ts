@@ -106,7 +106,9 @@ export class HttpFeedSource implements FeedSource {
 
   async open(file: FeedFileEntry): Promise<Readable> {
     const url = this.fileUrl(file);
-    const response = await this.get(url, {});
+    // The file the manifest lists, by its digest: the publisher answers it without rebuilding the feed, or 412.
+    const response = await this.get(url, { 'If-Match': `"${file.sha256}"` });
+    if (response.status === 412) throw FeedErrors.DOWNLOAD(url.href, 'changed at the publisher since its manifest was read; the next check takes the new version');
     if (!response.ok || !response.body) throw FeedErrors.DOWNLOAD(url.href, `HTTP ${response.status}`);
     return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
