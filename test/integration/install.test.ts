@@ -63,7 +63,14 @@ describe('a packed package', () => {
 
   it('of the core carries the shipped configuration and the commands', () => {
     const core = packed.get('sugar-server')!;
-    expect(core).toEqual(expect.arrayContaining(['etc/sugar-server/sugar-server.conf', 'etc/systemd/sugar-server.service', 'bin/sugar-server.js', 'dist/main.js']));
+    expect(core).toEqual(expect.arrayContaining([
+      'etc/sugar-server/sugar-server.conf',
+      'etc/systemd/sugar-server.service',
+      'etc/systemd/sugar-server-feeds-import@.service',
+      'etc/udev/rules.d/90-sugar-server-feeds.rules',
+      'bin/sugar-server.js',
+      'dist/main.js',
+    ]));
     expect(packed.get('sugaroid')).toEqual(expect.arrayContaining(['bin/sugaroid.js', 'dist/cli.js']));
   });
 
