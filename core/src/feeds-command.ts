@@ -2,7 +2,7 @@
  * `sugar-server feeds`: make keys, sign the list of online keys with the root
  * key, and carry feeds on a disk (export on the Mothership, import at a school).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminFetcher, adminJsonOf } from './commands.js';
@@ -117,6 +117,7 @@ async function signKeys(values: Record<string, string | boolean | undefined>, pu
   const keyLifetime = duration('--key-lifetime', values['key-lifetime'] as string | undefined, lifetime);
   const root = await readSigningKey(rootFile);
   const keys = (await Promise.all(publicFiles.map((file) => readPublicKeys(file)))).flat();
+  await mkdir(dir, { recursive: true });
   const target = join(dir, KEYS_FILE);
   const previous = await readFile(target, 'utf8').then((text) => (JSON.parse(text) as { version?: unknown }).version, () => 0);
   const version = (typeof previous === 'number' && Number.isSafeInteger(previous) ? previous : 0) + 1;
