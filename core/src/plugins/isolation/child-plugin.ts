@@ -10,6 +10,7 @@ import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard } from '../../admin.js';
+import { systemClock } from '../../clock.js';
 import { createRootContainer } from '../../di.js';
 import { ServerErrors } from '../../errors.js';
 import { createApp } from '../../http/app.js';
@@ -59,7 +60,7 @@ export class ChildPlugin {
     this.container.register(Tokens.Logger, { useValue: log });
     this.container.register(Tokens.Paths, { useValue: init.paths });
     this.container.register(Tokens.Metrics, { useValue: this.metrics });
-    const clock = { now: () => Date.now() };
+    const clock = systemClock();
     this.container.register(Tokens.Clock, { useValue: clock });
 
     const app = createApp({ log, metrics: this.metrics, owner: service, bodyLimit: init.bodyLimit, behindCore: true });
