@@ -40,14 +40,23 @@ export interface ImportOptions {
   readonly now: Date;
 }
 
+/** Signatures checked between two turns of the event loop (an RSA check takes tens of microseconds). */
+const CHECKS_PER_TURN = 64;
+
 /** Import `data` into `store`; throws LEASES_ERR_BAD_BUNDLE when nothing in it is a lease. */
 export async function importBundle(data: Buffer | string, store: LeaseStore, options: ImportOptions): Promise<ImportReport> {
   const bundle = parseBundle(data);
   const refused: BundleProblem[] = [...bundle.problems];
   const accepted: [string, SerialLeases][] = [];
   const checked = { full: 0, key: 0 };
+  let sinceYield = 0;
 
   for (const { serial, leases } of bundle.entries) {
+    // Checking a signature is CPU work; a big bundle must not hold port 191 for its whole length.
+    if (options.key && (sinceYield += leases.length) >= CHECKS_PER_TURN) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const good: Lease[] = [];
     let level: CheckLevel = options.key ? 'full' : 'off';
     if (options.key) {
