@@ -180,7 +180,8 @@ describe('signed feeds from the Mothership, through a proxy on the school\'s upl
     const evilDigest = createHash('sha256').update(evil).digest('hex');
     proxy.answer((path, real) => {
       if (path === '/feeds/v1/notes/manifest.json' && real.status === 200) return { ...real, body: Buffer.from(real.body.toString('utf8').replace(realDigest, evilDigest)) };
-      if (path === '/feeds/v1/notes/a.txt') return { ...real, body: evil };
+      // An attacker answers the file as the forged digest asks, whatever the publisher says.
+      if (path === '/feeds/v1/notes/a.txt') return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: evil };
       return undefined;
     });
     await putNote(mothership, 'c.txt', 'three');
