@@ -16,6 +16,7 @@ import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
 import { ServerErrors } from './errors.js';
 import { DeploymentFeeds, readFeedKeys, type FeedKeys } from './deployment-feeds.js';
+import { DeploymentFleet } from './deployment-fleet.js';
 import { UPSTREAM_DROP_IN } from './feeds/index.js';
 import { MainHttpServer } from './http/server.js';
 import { urlFor } from './listeners.js';
@@ -58,6 +59,7 @@ export class Daemon {
   private readonly announcer: Announcer;
   private readonly http: MainHttpServer;
   private readonly feeds: DeploymentFeeds;
+  private readonly fleet: DeploymentFleet;
   readonly host: PluginHost;
   readonly container: DependencyContainer;
 
@@ -117,6 +119,16 @@ export class Daemon {
     metrics.watchPlugins(() => host.list().map((p) => ({ service: p.service, packageName: p.packageName ?? '', state: p.state })));
     metrics.watchFeeds(() => feeds.samples(() => host.list()));
     metrics.watchMaintenance(() => maintenance.on);
+    this.fleet = new DeploymentFleet(paths, log, {
+      version: SERVER_VERSION,
+      startedAt,
+      publisher: feeds.publisher,
+      mirrors: feeds.mirrors,
+      plugins: () => host.list(),
+      feeds: () => feeds.samples(() => host.list()),
+    });
+    const fleet = this.fleet;
+    metrics.watchFleet(() => fleet.samples());
     const board = new StatusBoard({
       version: SERVER_VERSION,
       api: PLUGIN_API_VERSION,
@@ -128,6 +140,7 @@ export class Daemon {
       eventLoopLag: () => metrics.eventLoopLag(),
       feeds: () => feeds.summary(),
       maintenance: () => maintenance.state(),
+      fleet: () => fleet.summary(),
     });
     this.http.serveCore('/status', statusRoute(board));
     this.http.serveCore('/metrics', metricsRoute(metrics));
@@ -136,6 +149,7 @@ export class Daemon {
     this.http.mount(':core', coreAdminRouter(requireAdmin, recentLog));
     this.http.mount(':core-feeds', feeds.adminRouter(requireAdmin));
     this.http.mount(':core-maintenance', maintenanceRouter(requireAdmin, maintenance, log));
+    this.http.mount(':fleet', fleet.router(requireAdmin));
     this.http.answerWhileStarting((path) => host.startingOwner(path));
     this.container.register(Tokens.Config, { useFactory: () => this.plan.core });
     this.container.register(Tokens.Logger, { useValue: log });
@@ -196,6 +210,7 @@ export class Daemon {
       await this.feeds.apply(this.feedKeys, this.plan.core.feeds);
       this.chooseAttribution(this.plan);
       await this.host.apply(this.plan.services);
+      await this.fleet.apply(this.plan.core);
       this.announce();
       await writeRunFiles(this.paths, this.url);
       this.state = 'running';
@@ -256,6 +271,7 @@ export class Daemon {
       this.chooseAttribution(next);
       this.credential.token = await readAdminToken(adminTokenFile(this.paths)).catch(() => this.credential.token);
       await this.host.apply(next.services);
+      await this.fleet.apply(next.core);
       this.configInfo = { generation: this.configInfo.generation + 1, loadedAt: Date.now(), lastError: null };
       this.announce();
       this.log.info({ generation: this.configInfo.generation, files: next.files }, 'configuration reloaded');
@@ -273,6 +289,7 @@ export class Daemon {
       const drainMs = this.plan.core.core.drain_timeout;
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
       await this.http.close(drainMs);
+      await this.fleet.stop();
       this.feeds.stop();
       await this.host.stopAll();
       await removeRunFiles(this.paths);

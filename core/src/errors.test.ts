@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isSugarError, ServerErrors, SugarError } from './errors.js';
 import { FeedErrors } from './feeds/index.js';
+import { FleetErrors } from './fleet/index.js';
 import { CODES_BY_STATUS } from './http/errors.js';
 
 describe('error codes', () => {
@@ -9,7 +10,7 @@ describe('error codes', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('## Error codes'));
     const documented = new Set([...table.matchAll(/^\| `(SERVER_ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]));
-    const raised = new Set([...[...Object.values(ServerErrors), ...Object.values(FeedErrors)].map((type) => type.code), ...Object.values(CODES_BY_STATUS), 'SERVER_ERR_HTTP']);
+    const raised = new Set([...[...Object.values(ServerErrors), ...Object.values(FeedErrors), ...Object.values(FleetErrors)].map((type) => type.code), ...Object.values(CODES_BY_STATUS), 'SERVER_ERR_HTTP']);
     expect([...documented].sort()).toEqual([...raised].sort());
   });
 

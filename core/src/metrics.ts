@@ -110,6 +110,12 @@ class EventLoopLag {
   }
 }
 
+export interface FleetSample {
+  readonly states: Readonly<Record<string, number>>;
+  readonly feeds: readonly { readonly name: string; readonly schools: number; readonly current: number; readonly lag: { readonly p50: number | null; readonly p90: number | null; readonly max: number | null } }[];
+  readonly lastCheckin: number | null;
+}
+
 export interface FeedSample {
   readonly owner: string;
   readonly state: FeedState;
@@ -186,6 +192,59 @@ export class Metrics {
       s.lastSuccess ? Date.parse(s.lastSuccess) / 1000 : null);
   }
 
+  /** Gauges of the fleet: schools by state and lag per feed (an upstream), the last check-in taken (a school). */
+  watchFleet(fleet: () => Promise<FleetSample>): void {
+    let sample: Promise<FleetSample> | undefined;
+    // One propagation per scrape, shared by the gauges.
+    const current = () => (sample ??= fleet().finally(() => setImmediate(() => (sample = undefined))));
+    new Gauge({
+      name: 'sugar_server_fleet_schools',
+      help: 'Schools checking in with this server, by state (current, behind, failing, silent, never)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries((await current()).states)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'sugar_server_fleet_feed_schools',
+      help: 'Per feed published here: schools reporting it, and of them those holding the latest version',
+      labelNames: ['feed', 'holding'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const feed of (await current()).feeds) {
+          this.set({ feed: feed.name, holding: 'any' }, feed.schools);
+          this.set({ feed: feed.name, holding: 'latest' }, feed.current);
+        }
+      },
+    });
+    new Gauge({
+      name: 'sugar_server_fleet_feed_lag_seconds',
+      help: 'Per feed published here: publish-to-applied lag of the schools holding the latest version (p50, p90, max)',
+      labelNames: ['feed', 'quantile'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const feed of (await current()).feeds) {
+          for (const [quantile, value] of [['0.5', feed.lag.p50], ['0.9', feed.lag.p90], ['1', feed.lag.max]] as const) {
+            if (value !== null) this.set({ feed: feed.name, quantile }, value);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'sugar_server_fleet_last_checkin_timestamp_seconds',
+      help: 'When this server\'s last check-in was taken by its upstream',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const at = (await current()).lastCheckin;
+        if (at !== null) this.set(at);
+      },
+    });
+  }
 
   observeSlowCallback(plugin: string, phase: string): void {
     this.slowCallbacks.inc({ plugin, phase });

@@ -32,6 +32,8 @@ export interface StatusSource {
   /** Whether feeds are taken signed, what this server publishes, the configuration feed. */
   feeds?(): unknown;
   maintenance?(): MaintenanceState;
+  /** This server's id, its check-ins upstream, how many schools check in here. */
+  fleet?(): unknown;
 }
 
 export class StatusBoard {
@@ -95,6 +97,7 @@ export class StatusBoard {
         maintenance: s.maintenance?.() ?? null,
       },
       feeds: s.feeds?.() ?? null,
+      fleet: s.fleet?.() ?? null,
       plugins,
       standby,
       rejected,

@@ -50,6 +50,19 @@ export const coreSections = {
     /** Publisher: drop-ins for schools (`default.conf`, `<group>.conf`), served as the feed `config`. */
     config_dir: option.path().optional(),
   },
+  fleet: {
+    /** The server this one checks in with; default: the one it enrolled with (`sugar-server fleet enrol`). */
+    upstream: option.url().optional(),
+    /** How this server names itself in its reports; default: the [mdns] name. */
+    name: option.text().optional(),
+    checkin_interval: option.duration(15 * 60_000),
+    /** Upstream: a school not heard from for this long is listed as silent. */
+    silent_after: option.duration(2 * 3_600_000, { max: 366 * 86_400_000 }),
+    /** Upstream: check-ins kept per school (the latest in full, these in brief). */
+    history: option.integer({ min: 1, max: 1000 }, 50),
+    /** Upstream: how long an enrolment token from `sugar-server fleet invite` stays usable. */
+    invite_lifetime: option.duration(7 * 86_400_000, { max: 366 * 86_400_000 }),
+  },
 } satisfies Record<string, ConfigShape>;
 
 export type CoreSectionName = keyof typeof coreSections;

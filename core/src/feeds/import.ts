@@ -34,22 +34,33 @@ export interface ImportReport {
 
 /** The mirrors running now, by feed name; plugins add theirs while they run. */
 export class MirrorRegistry {
-  private readonly mirrors = new Set<MirroredFeed>();
+  private readonly mirrors = new Map<MirroredFeed, () => void>();
+  private readonly appliedListeners = new Set<(mirror: MirroredFeed) => void>();
 
   add(mirror: MirroredFeed): void {
-    this.mirrors.add(mirror);
+    if (this.mirrors.has(mirror)) return;
+    this.mirrors.set(mirror, mirror.onApplied((m) => {
+      for (const listener of this.appliedListeners) listener(m);
+    }));
   }
 
   remove(mirror: MirroredFeed): void {
+    this.mirrors.get(mirror)?.();
     this.mirrors.delete(mirror);
   }
 
+  /** Call `listener` whenever any mirror registered here holds a new version. Returns the way to stop. */
+  onApplied(listener: (mirror: MirroredFeed) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
   named(name: string): MirroredFeed[] {
-    return [...this.mirrors].filter((m) => m.name === name);
+    return [...this.mirrors.keys()].filter((m) => m.name === name);
   }
 
   all(): MirroredFeed[] {
-    return [...this.mirrors];
+    return [...this.mirrors.keys()];
   }
 }
 

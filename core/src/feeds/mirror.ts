@@ -92,6 +92,7 @@ export class MirroredFeed implements FeedMirror {
   private current: DiskSnapshot | undefined;
   private keys: KeysDocument | undefined;
   private validators: Validators = { etag: null, lastModified: null };
+  private readonly appliedListeners = new Set<(mirror: MirroredFeed) => void>();
   private status: { lastAttempt: number | null; lastSuccess: number | null; lastChange: number | null; lastError: { message: string; code: string | null } | null } = {
     lastAttempt: null,
     lastSuccess: null,
@@ -136,6 +137,25 @@ export class MirroredFeed implements FeedMirror {
   stop(): void {
     this.timer?.cancel();
     this.timer = undefined;
+  }
+
+  /**
+   * Call `listener` each time a new version is held (applied, or the same files
+   * re-signed), after the fact; a listener's throw is its own. Returns the way to stop.
+   */
+  onApplied(listener: (mirror: MirroredFeed) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
+  private announceApplied(): void {
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(this);
+      } catch (err) {
+        this.log.warn({ feed: this.spec.name, err }, 'a listener of applied feeds failed');
+      }
+    }
   }
 
   state(): FeedState {
@@ -262,7 +282,7 @@ export class MirroredFeed implements FeedMirror {
       toVersion: checked.manifest.version ?? null,
       ...filesChanged(this.current?.manifest, checked.manifest),
     };
-    if (checked.renewalOnly) return { change, commit: () => this.renew(checked), discard: async () => {} };
+    if (checked.renewalOnly) return { change, commit: () => this.renew(checked).then(() => this.announceApplied()), discard: async () => {} };
 
     const id = `${this.now()}-${createHash('sha256').update(fetched.bytes).digest('hex').slice(0, 12)}`;
     const staging = join(this.root, 'snapshots', `.staging-${id}`);
@@ -278,7 +298,7 @@ export class MirroredFeed implements FeedMirror {
     }
     return {
       change,
-      commit: () => this.commit(staging, id, checked),
+      commit: () => this.commit(staging, id, checked).then(() => this.announceApplied()),
       discard: () => rm(staging, { recursive: true, force: true }),
     };
   }

@@ -99,6 +99,18 @@ export class FeedPublisher {
     return [...this.feeds.keys()].sort();
   }
 
+  /**
+   * The version of each feed published now, as last served (a change nobody
+   * has asked for yet has no version before its first request).
+   */
+  async versions(): Promise<{ name: string; version: number; generated: string }[]> {
+    const records = (this.records ??= await this.loadRecords());
+    return this.names().flatMap((name) => {
+      const record = records[name];
+      return record ? [{ name, version: record.version, generated: record.generated }] : [];
+    });
+  }
+
   /** The feed as served now: the manifest's bytes, its signature and its files. */
   current(name: string): Promise<Built> {
     const feed = this.feeds.get(name);

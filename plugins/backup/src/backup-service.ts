@@ -77,6 +77,15 @@ export class BackupService {
   }
 
   /** Every laptop's usage as last measured, added up. */
+  /** Laptops known here whose last backup is older than `staleMs` (or that never completed one): `[backup] stale_after`. */
+  overdue(staleMs: number, now: number): number {
+    let count = 0;
+    for (const record of Object.values(this.deps.store.data.laptops)) {
+      if (record.lastBackup === null || now - Date.parse(record.lastBackup) >= staleMs) count++;
+    }
+    return count;
+  }
+
   totalUsage(): number {
     return Object.values(this.deps.store.data.laptops).reduce((sum, record) => sum + record.usage, 0);
   }

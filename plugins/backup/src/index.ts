@@ -58,7 +58,7 @@ export default definePlugin({
     // Figures only: /status is public, serials are not.
     ctx.reportStatus(() => {
       const { setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart } = volume.report();
-      return { volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart };
+      return { volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart, overdue: service.overdue(config.stale_after, now()) };
     });
 
     const registry = () => registryOf(ctx);

@@ -34,6 +34,8 @@ export default definePlugin({
     const listener = await ctx.listenHttp({ name: 'registration', port: config.port, address: config.address });
     serveXmlRpc(listener.router, registry, { bodyLimit: config.body_limit, log: ctx.log });
     ctx.provide(RegistryToken, registry);
+    // A figure only (for /status and the fleet's check-ins): /status is public, serials are not.
+    ctx.reportStatus(() => ({ laptops: registry.count() }));
   },
 
   commands: {
