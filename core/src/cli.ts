@@ -15,6 +15,7 @@ import { writeDiagnostics } from './diagnostics.js';
 import { storeCommand } from './store-command.js';
 import { feedsCommand } from './feeds-command.js';
 import { maintenanceCommand } from './maintenance-command.js';
+import { fleetCommand } from './fleet-command.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
@@ -58,6 +59,8 @@ Commands:
                    hold laptop-facing HTTP back with 503 + Retry-After (activation keeps answering)
   feeds keygen|sign-keys|export|import
                    make feed signing keys; carry signed feeds on a disk
+  fleet invite|enrol|report|schools
+                   enrol schools with their upstream; see which hold the latest feeds
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
                    to send when asking for help
   <service> <command>
@@ -137,6 +140,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case 'feeds': {
         const { root, config, rest: feedsArgs } = splitRootOptions(rest);
         return await feedsCommand(resolvePaths({ root, config }), feedsArgs, (line) => console.log(line));
+      }
+      case 'fleet': {
+        const { root, config, rest: fleetArgs } = splitRootOptions(rest);
+        return await fleetCommand(resolvePaths({ root, config }), fleetArgs, (line) => console.log(line));
       }
       default: {
         const { root, config, rest: pluginArgs } = splitRootOptions(rest);
