@@ -11,6 +11,7 @@ import { REGISTER_TIMEOUT_MS, type RegistrationProtocol, type RegistrationResult
 import { fetchStatus, type ServerStatus } from './clients/status.js';
 import { downloadCommand, updatesCommand } from './cli-activities.js';
 import { backupCommand, restoreCommand } from './cli-backup.js';
+import { fleetSwarmCommand } from './cli-fleet.js';
 import { discover } from './discover.js';
 import { isSugaroidError, SugaroidErrors } from './errors.js';
 import { createIdentity } from './identity.js';
@@ -223,6 +224,7 @@ Exits 1 when an exchange fails or a lease would not activate the laptop.
   download: downloadCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  'fleet-swarm': fleetSwarmCommand,
 };
 
 const USAGE = `Usage: sugaroid <command> [options]

@@ -35,5 +35,9 @@ export type { JournalChangeReport, JournalChanges, JournalFigures, JournalOption
 export { compareTrees } from './tree-compare.js';
 export { SugaroidError, SugaroidErrors, isSugaroidError } from './errors.js';
 export { swarm, describeSwarm, percentile } from './swarm.js';
+export { checkIn, enrolSchool, inviteSchool, publishedFeeds } from './clients/fleet.js';
+export type { PublishedFeed, SchoolCredential } from './clients/fleet.js';
+export { checkInMany, describeCheckins, enrolSchools, simulatedReport } from './fleet-swarm.js';
+export type { CheckinRun, EnrolOptions, SimulatedSchool } from './fleet-swarm.js';
 export type { SwarmOptions, SwarmReport } from './swarm.js';
 export type { SugaroidErrorOptions, SugaroidErrorType } from './errors.js';

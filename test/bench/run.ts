@@ -8,6 +8,7 @@ import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
 import { benchFeeds } from './feeds.js';
+import { benchFleet } from './fleet.js';
 import { benchHttpIsolated } from './http-isolated.js';
 import { benchHttpStatus } from './http-status.js';
 import { benchStores } from './stores.js';
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<string>> = {
   blacklists: benchBlacklists,
   stores: benchStores,
   feeds: benchFeeds,
+  fleet: benchFleet,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
