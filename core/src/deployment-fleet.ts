@@ -1,7 +1,7 @@
 /**
- * The core's side of the fleet: the upstream's records and routes (opened on
- * first use, so a school that enrols nobody keeps an empty store), and the
- * school's reporter, (re)started when `[fleet]` or the credential changes.
+ * The core's side of the fleet: the upstream's records and routes (any server
+ * can invite schools, so every one keeps a store for them, empty on most), and
+ * the school's reporter, (re)started when `[fleet]` or the credential changes.
  */
 import { join } from 'node:path';
 import type { Middleware } from 'koa';
@@ -44,7 +44,7 @@ export class DeploymentFleet {
   private mothership: Promise<Mothership> | undefined;
   /** The records once open, for what must answer without waiting (/status). */
   private opened: Mothership | undefined;
-  private reporter: { instance: FleetReporter; key: string } | undefined;
+  private reporter: { instance: FleetReporter; key: string; group: string | null } | undefined;
   private serverId: string | undefined;
   private readonly stopListening: () => void;
 
@@ -60,7 +60,7 @@ export class DeploymentFleet {
   async apply(core: CoreConfig): Promise<void> {
     this.settings = { fleet: core.fleet, defaultName: core.mdns.name, group: core.feeds.group ?? null };
     this.serverId ??= await ensureServerId(this.paths);
-    // Open the records at start when there are any, so a relay's first report already carries its schools.
+    // Opened now, so a relay's first report already carries its schools.
     await this.upstream().catch((err: unknown) => this.log.error({ err }, 'fleet records could not be opened'));
     await this.followUpstream();
   }
@@ -129,7 +129,7 @@ export class DeploymentFleet {
       log: this.log.child({ fleet: 'checkin' }),
       build: () => this.build(),
     });
-    this.reporter = { instance, key };
+    this.reporter = { instance, key, group: credential.group };
     this.log.info({ upstream, serverId: credential.serverId, interval: fleet.checkin_interval }, `checking in with ${upstream} as ${credential.name}`);
     instance.start();
   }
@@ -141,7 +141,7 @@ export class DeploymentFleet {
     return buildReport({
       serverId: this.serverId!,
       name: fleet.name ?? defaultName,
-      group,
+      group: group ?? this.reporter?.group ?? null,
       version: this.sources.version,
       startedAt: this.sources.startedAt,
       plugins: this.sources.plugins,

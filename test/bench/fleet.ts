@@ -7,6 +7,7 @@
  * 50 ms at 200/s, propagation < 200 ms).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { checkIn, checkInMany, enrolSchools, publishedFeeds, simulatedReport } from 'sugaroid';
 import { DaemonProcess } from '../harness/index.js';
@@ -29,8 +30,11 @@ export async function benchFleet(): Promise<string> {
   try {
     const token = (await readFile(join(daemon.root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
     const admin = { Authorization: `Bearer ${token}` };
-    // Something published, so that reports carry versions to compare: the feeder's notes.
-    await daemon.fetch('/feeder/v1/notes/stolen.txt', { method: 'PUT', body: 'SHC0123456A', headers: admin });
+    // Something published, in a few versions, so that reports carry versions to compare and some schools lag.
+    for (let version = 1; version <= 4; version++) {
+      await daemon.fetch(`/feeder/v1/notes/stolen-${version}.txt`, { method: 'PUT', body: 'SHC0123456A', headers: admin });
+      await daemon.fetch('/feeds/v1/notes/manifest.json');
+    }
     const feeds = await publishedFeeds(daemon.url);
 
     const enrolled = await enrolSchools({ server: daemon.url, count: SCHOOLS, adminToken: token, concurrency: 32, timeoutMs: 60_000 });
@@ -68,7 +72,7 @@ export async function benchFleet(): Promise<string> {
       `fleet: ${SCHOOLS} schools; sustained ${sustained.perSecond.toFixed(0)} check-ins/s; ` +
       `at ${RATE}/s p50 ${paced.latencyMs.p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (goal < 50 ms: ${p99 < 50 ? 'met' : 'MISSED'}); ` +
       `propagation ${prop.toFixed(1)} ms median of ${PROPAGATION_ROUNDS}, max ${Math.max(...times).toFixed(1)} ms (goal < 200 ms: ${prop < 200 ? 'met' : 'MISSED'}); ` +
-      `Mothership RSS ${rss.toFixed(0)} MiB [${(body.length / 1024).toFixed(0)} KiB report; server on CPU ${SERVER_CPU}]`
+      `Mothership RSS ${rss.toFixed(0)} MiB [${(body.length / 1024).toFixed(0)} KiB report, ${feeds.map((f) => `${f.name} v${f.version}`).join(', ')}; server on CPU ${SERVER_CPU}; load average ${loadavg()[0]!.toFixed(1)}]`
     );
   } finally {
     await daemon.dispose();

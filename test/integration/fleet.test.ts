@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAEMON_MAIN, DaemonProcess, runCommand } from '../harness/index.js';
 
@@ -36,6 +37,19 @@ const admin = async (d: DaemonProcess) => ({ Authorization: `Bearer ${await admi
 const credentialOf = async (d: DaemonProcess) => JSON.parse(await readFile(join(d.root, 'etc/sugar-server/fleet.credential'), 'utf8')) as { serverId: string; secret: string; name: string };
 const propagation = async (d: DaemonProcess) => d.json<PropagationDoc>('/fleet/v1/propagation', { headers: await admin(d) });
 const notes = (p: PropagationDoc) => p.feeds.find((f) => f.name === 'notes');
+const checkinState = async (d: DaemonProcess) =>
+  (await d.json<{ fleet: { checkin: { pending: boolean; lastSuccess: string | null; lastAttempt: string | null; lastError: string | null } } }>('/status')).fleet.checkin;
+
+/** A loopback port free now, so that a daemon can be restarted at the same address. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,8 +61,8 @@ async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what
   }
 }
 
-async function start(config: string): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start({ config });
+async function start(config: string, dropIns: Record<string, string> = {}): Promise<DaemonProcess> {
+  const daemon = await DaemonProcess.start({ config, dropIns });
   daemons.push(daemon);
   return daemon;
 }
@@ -79,8 +93,9 @@ beforeAll(async () => {
   const school = (name: string) =>
     `[plugins]\nfeeder = on\n[feeder]\nupstream = ${mothership.url}/feeds/v1/notes/\ninterval = 300ms\n` +
     `[feeds]\ntrusted_keys = ${join(keys, 'root.key.pub')}\n${fleet}name = ${name}\n`;
+  const districtPort = await freePort();
   [district, schools] = await Promise.all([
-    start(school('district 7 relay')),
+    start(school('district 7 relay'), { '60-port.conf': `[http]\nport = ${districtPort}\n` }),
     Promise.all([start(school('school a')), start(school('school b')), start(school('school c'))]).then(([a, b, c]) => ({ a: a!, b: b!, c: c! })),
   ]);
   const used = await enrol(mothership, district, 'District 7');
@@ -196,5 +211,24 @@ describe('the fleet: a Mothership, a district relay and three schools', () => {
     const metrics = await (await mothership.fetch('/metrics')).text();
     expect(metrics).toMatch(/sugar_server_fleet_schools\{state="silent"\} 1/);
     expect(metrics).toMatch(/sugar_server_fleet_feed_lag_seconds\{feed="notes",quantile="0.5"\} /);
+  });
+
+  it('keeps the report while its upstream is down, and sends the latest once it is back', async () => {
+    const pendingFile = join(schools.c.root, 'var/lib/sugar-server/core/fleet-unsent-report.json');
+    await district.stop();
+    const waiting = await until(() => checkinState(schools.c), (c) => c.pending, 'School C to keep its report');
+    expect(waiting.lastError).toContain('could not be reached');
+    expect(JSON.parse(await readFile(pendingFile, 'utf8'))).toMatchObject({ name: 'school c' });
+
+    // The district back at the same address: the school's next attempt goes through and the kept report is dropped.
+    const restartedAt = new Date().toISOString();
+    const back = await DaemonProcess.startIn(district.root);
+    daemons.push(back);
+    const sent = await until(() => checkinState(schools.c), (c) => !c.pending && c.lastSuccess !== null && c.lastSuccess > waiting.lastAttempt!, 'School C to check in again');
+    expect(sent.lastError).toBeNull();
+    await expect(stat(pendingFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    const { serverId } = await credentialOf(schools.c);
+    const record = await back.json<{ latest: { receivedAt: string } }>(`/fleet/v1/schools/${serverId}`, { headers: await admin(back) });
+    expect(record.latest.receivedAt > restartedAt).toBe(true);
   });
 });

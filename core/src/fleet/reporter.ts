@@ -8,7 +8,7 @@
  * sent again after a growing wait, never sooner than an upstream's Retry-After;
  * each attempt sends the report as it is then, so only the latest goes out.
  */
-import { rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import { writeFileAtomically } from '../storage/durable.js';
 import { setLongTimeout, type LongTimer } from '../timeout.js';
@@ -64,6 +64,10 @@ export class FleetReporter {
   }
 
   start(): void {
+    // A report left unsent before a restart is replaced by the first one sent now.
+    void access(this.options.pendingFile).then(() => {
+      if (this.status.lastSuccess === null) this.status.pending = true;
+    }, () => {});
     this.schedule(0);
   }
 
@@ -172,10 +176,8 @@ export class FleetReporter {
     if (this.status.lastError) this.options.log.info({ upstream: this.options.upstream }, 'check-in reached the upstream again');
     this.status.lastError = null;
     this.status.lastErrorCode = null;
-    if (this.status.pending) {
-      this.status.pending = false;
-      void rm(this.options.pendingFile, { force: true }).catch(() => {});
-    }
+    this.status.pending = false;
+    void rm(this.options.pendingFile, { force: true }).catch(() => {});
     this.schedule(this.jittered(this.options.intervalMs));
   }
 
