@@ -38,7 +38,7 @@ const credentialOf = async (d: DaemonProcess) => JSON.parse(await readFile(join(
 const propagation = async (d: DaemonProcess) => d.json<PropagationDoc>('/fleet/v1/propagation', { headers: await admin(d) });
 const notes = (p: PropagationDoc) => p.feeds.find((f) => f.name === 'notes');
 const checkinState = async (d: DaemonProcess) =>
-  (await d.json<{ fleet: { checkin: { pending: boolean; lastSuccess: string | null; lastAttempt: string | null; lastError: string | null } } }>('/status')).fleet.checkin;
+  (await d.json<{ fleet: { checkin: { pending: boolean; lastSuccess: string | null; lastAttempt: string | null; lastError: string | null; lastErrorCode: string | null; nextAt: string | null } } }>('/status')).fleet.checkin;
 
 /** A loopback port free now, so that a daemon can be restarted at the same address. */
 function freePort(): Promise<number> {
@@ -211,6 +211,17 @@ describe('the fleet: a Mothership, a district relay and three schools', () => {
     const metrics = await (await mothership.fetch('/metrics')).text();
     expect(metrics).toMatch(/sugar_server_fleet_schools\{state="silent"\} 1/);
     expect(metrics).toMatch(/sugar_server_fleet_feed_lag_seconds\{feed="notes",quantile="0.5"\} /);
+  });
+
+  it('waits out the Retry-After of an upstream in maintenance, then checks in again', async () => {
+    const on = await mothership.cli('maintenance', 'on', '--retry-after', '4s', '--reason', 'upgrading');
+    expect(on.code, on.stderr).toBe(0);
+    const held = await until(() => checkinState(schools.a), (c) => c.lastErrorCode === 'SERVER_ERR_MAINTENANCE', 'School A to be told to come back later');
+    // Its interval is 1 s; the next attempt is set no sooner than the 4 s the upstream asked for.
+    expect(Date.parse(held.nextAt!) - Date.parse(held.lastAttempt!)).toBeGreaterThanOrEqual(4000);
+    const off = await mothership.cli('maintenance', 'off');
+    expect(off.code, off.stderr).toBe(0);
+    await until(() => checkinState(schools.a), (c) => c.lastError === null && c.lastSuccess! > held.lastAttempt!, 'School A to check in after maintenance');
   });
 
   it('keeps the report while its upstream is down, and sends the latest once it is back', async () => {
