@@ -59,7 +59,7 @@ Commands:
                    hold laptop-facing HTTP back with 503 + Retry-After (activation keeps answering)
   feeds keygen|sign-keys|export|import
                    make feed signing keys; carry signed feeds on a disk
-  fleet invite|enrol|report|schools
+  fleet invite|enrol|report|schools|forget
                    enrol schools with their upstream; see which hold the latest feeds
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
                    to send when asking for help

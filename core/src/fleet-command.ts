@@ -13,6 +13,7 @@ export const FLEET_HELP = `Usage: sugar-server fleet invite NAME [--group GROUP]
        sugar-server fleet enrol URL TOKEN
        sugar-server fleet report [--json]
        sugar-server fleet schools [--behind | --silent | --failing] [--json]
+       sugar-server fleet forget SERVER_ID
 
 invite   (on the upstream) print a single-use enrolment token for the school
          NAME, valid for [fleet] invite_lifetime (7d)
@@ -23,7 +24,9 @@ report   (on the upstream) per feed published here: the latest version, how
          many schools hold it, the lag from publishing to applying, who is
          behind; then the silent schools
 schools  (on the upstream) every school with its state, last check-in and
-         versions held; --behind, --silent or --failing list only those`;
+         versions held; --behind, --silent or --failing list only those
+forget   (on the upstream) forget a school that closed or was replaced: its
+         credential stops working and its records go (its id is in --json)`;
 
 export async function fleetCommand(paths: Paths, args: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -73,9 +76,20 @@ export async function fleetCommand(paths: Paths, args: string[], out: (line: str
       out(values.json ? JSON.stringify(schools, null, 2) : formatSchools(schools).join('\n'));
       return 0;
     }
+    case 'forget': {
+      if (rest.length !== 1) throw ServerErrors.USAGE('fleet forget needs the school\'s server id (fleet schools --json shows it)');
+      await adminFetchOk(paths, `/fleet/v1/schools/${encodeURIComponent(rest[0]!)}`, { method: 'DELETE' });
+      out(`forgot school ${rest[0]}; its credential no longer checks in here`);
+      return 0;
+    }
     default:
-      throw ServerErrors.USAGE(`unknown fleet action "${action}"; use invite, enrol, report or schools`);
+      throw ServerErrors.USAGE(`unknown fleet action "${action}"; use invite, enrol, report, schools or forget`);
   }
+}
+
+/** A call without an answer body (204), errors thrown as the daemon coded them. */
+async function adminFetchOk(paths: Paths, path: string, init: RequestInit): Promise<void> {
+  await adminJsonOf(adminFetcher(paths))<undefined>(path, init);
 }
 
 async function enrol(paths: Paths, upstream: string, token: string, out: (line: string) => void): Promise<number> {

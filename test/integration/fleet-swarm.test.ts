@@ -57,6 +57,13 @@ describe('sugaroid fleet-swarm', () => {
     expect(run.stdout).toContain('3 check-ins ok, 0 errors');
     const listed = await mothership.cli('fleet', 'schools');
     for (let i = 0; i < 3; i++) expect(listed.stdout).toContain(`from-file-${i}`);
+    // A school forgotten is gone from the reports, and its credential no longer checks in.
+    const rows = JSON.parse((await mothership.cli('fleet', 'schools', '--json')).stdout) as { serverId: string; name: string }[];
+    const gone = rows.find((r) => r.name === 'from-file-0')!;
+    const forget = await mothership.cli('fleet', 'forget', gone.serverId);
+    expect(forget.code, forget.stderr).toBe(0);
+    expect((await mothership.cli('fleet', 'schools')).stdout).not.toContain('from-file-0');
+    expect((await mothership.cli('fleet', 'forget', gone.serverId)).stderr).toContain('SERVER_ERR_NOT_FOUND');
     // Used once: the same file enrols nobody a second time.
     const again = await runCommand(process.execPath, [SUGAROID_MAIN, 'fleet-swarm', '--schools', '3', '--server', mothership.url, '--invites', file]);
     expect(again.code).toBe(1);

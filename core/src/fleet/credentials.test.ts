@@ -78,6 +78,10 @@ describe('invites and check-ins on the upstream', () => {
     expect(() => registry.authenticate({ serverId, secret: newSecret() })).toThrow(expect.objectContaining({ code: FleetErrors.UNKNOWN_SCHOOL.code }));
     expect(() => registry.authenticate({ serverId: 'cccccccc-3', secret })).toThrow(expect.objectContaining({ code: FleetErrors.UNKNOWN_SCHOOL.code }));
     expect(() => registry.authenticate(null)).toThrow(expect.objectContaining({ code: FleetErrors.UNKNOWN_SCHOOL.code }));
+    expect(await registry.forget(serverId)).toBe(true);
+    expect(() => registry.authenticate({ serverId, secret })).toThrow(expect.objectContaining({ code: FleetErrors.UNKNOWN_SCHOOL.code }));
+    expect(registry.record(serverId)).toBeNull();
+    expect(await registry.forget(serverId)).toBe(false);
     await registry.close();
 
     const dir = join(paths.data, 'core/fleet');

@@ -130,6 +130,19 @@ export class FleetRegistry {
     return school;
   }
 
+  /** Forget a school (closed, or replaced by another server): its credential stops working, its records go. */
+  async forget(serverId: string): Promise<boolean> {
+    if (!this.store.data.schools[serverId]) return false;
+    await this.store.update((data) => {
+      delete data.schools[serverId];
+      delete data.latest[serverId];
+      delete data.history[serverId];
+    });
+    this.views.delete(serverId);
+    this.generation++;
+    return true;
+  }
+
   /** Keep a checked report as the school's latest, and in brief in its history. */
   async checkin(school: SchoolRecord, report: FleetReport, historySize: number, now = Date.now()): Promise<void> {
     const receivedAt = new Date(now).toISOString();

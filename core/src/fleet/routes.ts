@@ -5,6 +5,7 @@
  *  - POST /fleet/v1/checkin      a school's report (its credential)
  *  - GET  /fleet/v1/schools      (admin) every school, `?state=behind|silent|failing|current`
  *  - GET  /fleet/v1/schools/:id  (admin) one school's latest report and history
+ *  - DELETE /fleet/v1/schools/:id (admin) forget a school; its credential stops working
  *  - GET  /fleet/v1/propagation  (admin) per feed: who holds the latest, lag, behind, silent
  */
 import { Router } from '@koa/router';
@@ -74,6 +75,11 @@ export function fleetRouter(mothership: () => Promise<Mothership>, settings: () 
     const { secretDigest: _secret, ...school } = record.school;
     noStore(ctx);
     ctx.body = { ...school, latest: record.latest, history: record.history };
+  });
+
+  router.delete('/schools/:id', requireAdmin, async (ctx) => {
+    if (!(await (await mothership()).registry.forget(ctx.params.id!))) throw ServerErrors.NOT_FOUND(`school ${ctx.params.id}`);
+    ctx.status = 204;
   });
 
   router.get('/propagation', requireAdmin, async (ctx) => {
