@@ -162,11 +162,12 @@ export class FleetReporter {
       const cause = (err as Error & { cause?: Error }).cause;
       this.failed(`${url} could not be reached (${cause?.message ?? (err as Error).message})`, null);
     }
-    await this.keep(report);
     // Never sooner than the upstream asked; otherwise 15 s, 30 s, ... up to the interval.
+    // Scheduled before the report is kept, so /status never shows the error without the next attempt.
     const backoff = Math.min(this.options.intervalMs, FIRST_RETRY_MS * 2 ** Math.min(this.failures - 1, 16));
     this.notBefore = this.now + retryAfterMs;
     this.schedule(Math.max(retryAfterMs, this.jittered(backoff)));
+    await this.keep(report);
   }
 
   private succeeded(): void {
