@@ -8,9 +8,10 @@ import { readPid } from './control.js';
 import { ServerErrors } from './errors.js';
 import { ensureServerId, FleetErrors, writeCredential, type Propagation, type SchoolRow } from './fleet/index.js';
 import type { Paths } from './paths.js';
+import { readSettings } from './plugins/plan.js';
 
 export const FLEET_HELP = `Usage: sugar-server fleet invite NAME [--group GROUP]
-       sugar-server fleet enrol URL TOKEN
+       sugar-server fleet enrol [URL] TOKEN
        sugar-server fleet report [--json]
        sugar-server fleet schools [--behind | --silent | --failing] [--json]
        sugar-server fleet forget SERVER_ID
@@ -18,8 +19,9 @@ export const FLEET_HELP = `Usage: sugar-server fleet invite NAME [--group GROUP]
 invite   (on the upstream) print a single-use enrolment token for the school
          NAME, valid for [fleet] invite_lifetime (7d)
 enrol    (at the school) trade TOKEN for this server's credential with the
-         upstream at URL; kept in /etc/sugar-server/fleet.credential (mode
-         0600); the running daemon starts checking in at once
+         upstream at URL (default: [fleet] upstream, else [feeds] upstream);
+         kept in /etc/sugar-server/fleet.credential (mode 0600); the running
+         daemon starts checking in at once
 report   (on the upstream) per feed published here: the latest version, how
          many schools hold it, the lag from publishing to applying, who is
          behind; then the silent schools
@@ -61,9 +63,11 @@ export async function fleetCommand(paths: Paths, args: string[], out: (line: str
       out('at the school, run: sugar-server fleet enrol <this server\'s URL> <token>');
       return 0;
     }
-    case 'enrol':
-      if (rest.length !== 2) throw ServerErrors.USAGE('fleet enrol needs the upstream\'s URL and the TOKEN it issued');
-      return enrol(paths, rest[0]!, rest[1]!, out);
+    case 'enrol': {
+      if (rest.length === 2) return enrol(paths, rest[0]!, rest[1]!, out);
+      if (rest.length !== 1) throw ServerErrors.USAGE('fleet enrol needs the TOKEN the upstream issued, after its URL unless [fleet] or [feeds] upstream names it');
+      return enrol(paths, await configuredUpstream(paths), rest[0]!, out);
+    }
     case 'report': {
       const propagation = await admin()<Propagation>('/fleet/v1/propagation');
       out(values.json ? JSON.stringify(propagation, null, 2) : formatPropagation(propagation).join('\n'));
@@ -90,6 +94,16 @@ export async function fleetCommand(paths: Paths, args: string[], out: (line: str
 /** A call without an answer body (204), errors thrown as the daemon coded them. */
 async function adminFetchOk(paths: Paths, path: string, init: RequestInit): Promise<void> {
   await adminJsonOf(adminFetcher(paths))<undefined>(path, init);
+}
+
+/** `[fleet] upstream`, else `[feeds] upstream` when it is a URL: where `fleet enrol TOKEN` goes. */
+async function configuredUpstream(paths: Paths): Promise<string> {
+  const read = await readSettings(paths);
+  if (!read.ok) throw ServerErrors.CONFIG([...read.problems]);
+  const { fleet, feeds } = read.settings.core;
+  const upstream = fleet.upstream ?? (feeds.upstream && feeds.upstream !== 'usb' ? feeds.upstream : undefined);
+  if (!upstream) throw ServerErrors.USAGE('fleet enrol: give the upstream\'s URL before the token (neither [fleet] upstream nor [feeds] upstream names one)');
+  return upstream;
 }
 
 async function enrol(paths: Paths, upstream: string, token: string, out: (line: string) => void): Promise<number> {

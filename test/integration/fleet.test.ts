@@ -68,11 +68,11 @@ async function start(config: string, dropIns: Record<string, string> = {}): Prom
 }
 
 /** Invite on `upstream`, enrol `school` with the token through the CLI, as an admin would. */
-async function enrol(upstream: DaemonProcess, school: DaemonProcess, name: string): Promise<string> {
+async function enrol(upstream: DaemonProcess, school: DaemonProcess, name: string, { urlFromConfig = false } = {}): Promise<string> {
   const invite = await upstream.cli('fleet', 'invite', name, '--group', 'district-7');
   expect(invite.code, invite.stderr).toBe(0);
   const token = invite.stdout.split('\n')[1]!.trim();
-  const enrolled = await school.cli('fleet', 'enrol', upstream.url, token);
+  const enrolled = urlFromConfig ? await school.cli('fleet', 'enrol', token) : await school.cli('fleet', 'enrol', upstream.url, token);
   expect(enrolled.code, enrolled.stderr).toBe(0);
   expect(enrolled.stdout).toContain(`enrolled with ${upstream.url}/ as ${name} (group district-7)`);
   return token;
@@ -90,13 +90,13 @@ beforeAll(async () => {
   const fleet = '[fleet]\ncheckin_interval = 1s\nsilent_after = 3s\n';
   mothership = await start(`[plugins]\nfeeder = on\n[feeds]\nsigning_key = ${join(keys, 'root.key')}\n${fleet}`);
   // Every school mirrors the Mothership's signed feed; school c checks in with the district, the others with the Mothership.
-  const school = (name: string) =>
+  const school = (name: string, extra = '') =>
     `[plugins]\nfeeder = on\n[feeder]\nupstream = ${mothership.url}/feeds/v1/notes/\ninterval = 300ms\n` +
-    `[feeds]\ntrusted_keys = ${join(keys, 'root.key.pub')}\n${fleet}name = ${name}\n`;
+    `[feeds]\ntrusted_keys = ${join(keys, 'root.key.pub')}\n${fleet}name = ${name}\n${extra}`;
   const districtPort = await freePort();
   [district, schools] = await Promise.all([
     start(school('district 7 relay'), { '60-port.conf': `[http]\nport = ${districtPort}\n` }),
-    Promise.all([start(school('school a')), start(school('school b')), start(school('school c'))]).then(([a, b, c]) => ({ a: a!, b: b!, c: c! })),
+    Promise.all([start(school('school a')), start(school('school b', `upstream = ${mothership.url}/\n`)), start(school('school c'))]).then(([a, b, c]) => ({ a: a!, b: b!, c: c! })),
   ]);
   const used = await enrol(mothership, district, 'District 7');
   // Single use: the same token enrols nobody else.
@@ -104,7 +104,8 @@ beforeAll(async () => {
   expect(again.code).toBe(1);
   expect(again.stderr).toContain('SERVER_ERR_FLEET_BAD_INVITE');
   await enrol(mothership, schools.a, 'School A');
-  await enrol(mothership, schools.b, 'School B');
+  // School B names its upstream in [fleet], so its admin gives the token alone.
+  await enrol(mothership, schools.b, 'School B', { urlFromConfig: true });
   await enrol(district, schools.c, 'School C');
 }, 120_000);
 

@@ -27,7 +27,7 @@ async function tempPaths() {
 describe('secrets and credentials', () => {
   it('keeps digests, and matches a secret only to its own', () => {
     const secret = newSecret();
-    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(matchesDigest(secret, digestOf(secret))).toBe(true);
     expect(matchesDigest(newSecret(), digestOf(secret))).toBe(false);
     expect(matchesDigest(secret, 'not hex')).toBe(false);

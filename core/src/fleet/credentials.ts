@@ -13,9 +13,13 @@ import { writeFileAtomically } from '../storage/durable.js';
 import { FleetErrors } from './errors.js';
 import { isServerId } from './report.js';
 
-/** A fresh secret: 32 random bytes, base64url. Enrolment tokens and school secrets alike. */
+/**
+ * A fresh secret: 32 random bytes in hex, for enrolment tokens and school
+ * secrets alike. Hex, not base64url: a token that began with "-" would read as
+ * an option on the command line.
+ */
 export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBytes(32).toString('hex');
 }
 
 export function digestOf(secret: string): string {

@@ -64,7 +64,11 @@ export class FleetRegistry {
   }
 
   static async open(file: string): Promise<FleetRegistry> {
-    return new FleetRegistry(await JsonStore.open(file, EMPTY));
+    // Each check-in replaces a school's whole report, so the journal grows by
+    // the document's size every round of check-ins. Folding it in only once it
+    // is twice the snapshot (not half, the default) writes each byte about
+    // 1.5 times instead of 3, and runs the fold a quarter as often.
+    return new FleetRegistry(await JsonStore.open(file, EMPTY, { compactRatio: 2 }));
   }
 
   close(): Promise<void> {
