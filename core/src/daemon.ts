@@ -126,7 +126,7 @@ export class Daemon {
       mirrors: feeds.mirrors,
       plugins: () => host.list(),
       feeds: () => feeds.samples(() => host.list()),
-    });
+    }, core);
     const fleet = this.fleet;
     metrics.watchFleet(() => fleet.samples());
     const board = new StatusBoard({

@@ -40,7 +40,7 @@ interface FleetSettings {
 }
 
 export class DeploymentFleet {
-  private settings: FleetSettings | undefined;
+  private settings: FleetSettings;
   private mothership: Promise<Mothership> | undefined;
   /** The records once open, for what must answer without waiting (/status). */
   private opened: Mothership | undefined;
@@ -52,13 +52,16 @@ export class DeploymentFleet {
     private readonly paths: Paths,
     private readonly log: Logger,
     private readonly sources: FleetSources,
+    core: CoreConfig,
   ) {
+    // Set now: the routes answer as soon as the port is bound, before apply runs.
+    this.settings = settingsOf(core);
     this.stopListening = sources.mirrors.onApplied(() => this.reporter?.instance.feedApplied());
   }
 
   /** Take the settings of a configuration just accepted (start or reload); pick up a new credential. */
   async apply(core: CoreConfig): Promise<void> {
-    this.settings = { fleet: core.fleet, defaultName: core.mdns.name, group: core.feeds.group ?? null };
+    this.settings = settingsOf(core);
     this.serverId ??= await ensureServerId(this.paths);
     // Opened now, so a relay's first report already carries its schools.
     await this.upstream().catch((err: unknown) => this.log.error({ err }, 'fleet records could not be opened'));
@@ -66,7 +69,7 @@ export class DeploymentFleet {
   }
 
   router(requireAdmin: Middleware): Router {
-    const fleet = () => this.settings!.fleet;
+    const fleet = () => this.settings.fleet;
     return fleetRouter(() => this.upstream(), () => ({ silentAfterMs: fleet().silent_after, history: fleet().history, inviteLifetimeMs: fleet().invite_lifetime }), requireAdmin);
   }
 
@@ -81,7 +84,7 @@ export class DeploymentFleet {
     const lastCheckin = lastSuccess ? Date.parse(lastSuccess) / 1000 : null;
     const mothership = await this.mothership?.catch(() => undefined);
     if (!mothership || mothership.registry.schoolCount === 0) return { states: {}, feeds: [], lastCheckin };
-    const propagation = await mothership.propagation(this.settings!.fleet.silent_after);
+    const propagation = await mothership.propagation(this.settings.fleet.silent_after);
     const states = Object.fromEntries(SCHOOL_STATES.map((s) => [s, propagation.schools[s]]));
     return { states, feeds: propagation.feeds.map((f) => ({ name: f.name, current: f.current, schools: f.schools, lag: f.lagSeconds })), lastCheckin };
   }
@@ -107,7 +110,7 @@ export class DeploymentFleet {
 
   /** Check in when enrolled; restart the reporter when what it sends or where changed. */
   private async followUpstream(): Promise<void> {
-    const { fleet } = this.settings!;
+    const { fleet } = this.settings;
     let credential;
     try {
       credential = await readCredential(this.paths);
@@ -135,7 +138,7 @@ export class DeploymentFleet {
   }
 
   private async build() {
-    const { fleet, defaultName, group } = this.settings!;
+    const { fleet, defaultName, group } = this.settings;
     const mothership = await this.mothership?.catch(() => undefined);
     const downstream = mothership ? await mothership.downstream(fleet.silent_after) : null;
     return buildReport({
@@ -149,4 +152,8 @@ export class DeploymentFleet {
       downstream: () => downstream,
     });
   }
+}
+
+function settingsOf(core: CoreConfig): FleetSettings {
+  return { fleet: core.fleet, defaultName: core.mdns.name, group: core.feeds.group ?? null };
 }
