@@ -15,6 +15,7 @@ import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { SugaroidErrors } from '../errors.js';
+import { deadline } from './deadline.js';
 
 /** The port the XO dials. */
 export const ACTIVATION_PORT = 191;
@@ -134,11 +135,18 @@ function exchange(host: string, port: number, request: string, timeoutMs: number
     let size = 0;
     const socket = connect({ host, port });
     const fail = (error: Error) => {
-      clearTimeout(timer);
+      clock.clear();
       socket.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(SugaroidErrors.TIMEOUT(where, timeoutMs)), timeoutMs);
+    // Judged after the socket's waiting data is read (see deadline.ts); an answer begun in time may finish.
+    let clock = deadline(timeoutMs);
+    const onDeadline = () => {
+      if (size === 0) return fail(SugaroidErrors.TIMEOUT(where, timeoutMs));
+      clock = deadline(timeoutMs);
+      clock.signal.addEventListener('abort', () => fail(SugaroidErrors.TIMEOUT(where, timeoutMs)), { once: true });
+    };
+    clock.signal.addEventListener('abort', onDeadline, { once: true });
     socket.once('connect', () => socket.end(request, 'latin1'));
     socket.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -146,7 +154,7 @@ function exchange(host: string, port: number, request: string, timeoutMs: number
       chunks.push(chunk);
     });
     socket.once('end', () => {
-      clearTimeout(timer);
+      clock.clear();
       resolve(Buffer.concat(chunks, size));
     });
     socket.once('error', (err: NodeJS.ErrnoException) => fail(Object.assign(SugaroidErrors.UNREACHABLE(where, err.code ?? err.message), { cause: err })));

@@ -18,6 +18,7 @@ import { compareSugarVersions } from '../sugar-version.js';
 import { checkInstallable, checkLayout, listEntries, readXoInfo } from '../xo-bundle.js';
 import type { RequestOptions } from './http.js';
 import { fetchActivityPage } from './microformat.js';
+import { deadline } from './deadline.js';
 
 /** How long a whole download may take unless told. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -77,7 +78,7 @@ async function listedAs(target: URL, options: DownloadOptions): Promise<{ id: st
 }
 
 async function fetchToFile(url: URL, file: string, timeoutMs: number): Promise<{ size: number; sha256: string }> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const { signal, clear } = deadline(timeoutMs);
   const hash = createHash('sha256');
   let size = 0;
   try {
@@ -100,6 +101,8 @@ async function fetchToFile(url: URL, file: string, timeoutMs: number): Promise<{
     if (isSugaroidError(err)) throw err;
     if (signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
     throw SugaroidErrors.UNREACHABLE(url.href, (err as Error).message);
+  } finally {
+    clear();
   }
   return { size, sha256: hash.digest('hex') };
 }

@@ -3,6 +3,7 @@
  * base, a bounded request, and turning network failures into coded errors.
  */
 import { SugaroidErrors } from '../errors.js';
+import { deadline } from './deadline.js';
 
 /** Options every HTTP client call takes. */
 export interface RequestOptions {
@@ -43,14 +44,20 @@ export interface TextAnswer {
 /** Send a request and read the whole body, within `timeoutMs`. Redirects are answers, not followed, unless `init` says so. */
 export async function requestText(url: URL, init: RequestInit = {}, options: RequestOptions = {}): Promise<TextAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  // The answer must begin within the timeout (judged after waiting I/O is read, see deadline.ts); its body then gets as long again.
+  const { signal, clear } = deadline(timeoutMs);
+  let bodyClock: ReturnType<typeof deadline> | undefined;
   try {
-    const response = await fetch(url, { redirect: 'manual', ...init, signal });
+    const response = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.any([signal, (bodyClock = deadline(2 * timeoutMs)).signal]) });
+    clear();
     const body = await response.text();
     return { status: response.status, headers: response.headers, body };
   } catch (err) {
-    if (signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
+    if (signal.aborted || bodyClock?.signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
     throw Object.assign(SugaroidErrors.UNREACHABLE(url.href, networkReason(err)), { cause: err });
+  } finally {
+    clear();
+    bodyClock?.clear();
   }
 }
 

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { isSugaroidError, SugaroidErrors } from '../errors.js';
 import { DEFAULT_TIMEOUT_MS, type RequestOptions } from './http.js';
+import { deadline } from './deadline.js';
 
 /** Bytes per block; the central directory of a bundle usually fits in one or two. */
 const BLOCK = 64 * 1024;
@@ -65,16 +66,17 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
 
   private async fetchRange(start: number, end: number): Promise<Buffer> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const { signal, clear } = deadline(timeoutMs);
     this.requests++;
     let response: Response;
     try {
       response = await fetch(this.url, { headers: { Range: `bytes=${start}-${end}` }, signal });
     } catch (err) {
+      clear();
       if (signal.aborted) throw SugaroidErrors.TIMEOUT(this.url.href, timeoutMs);
       throw SugaroidErrors.UNREACHABLE(this.url.href, (err as Error).message);
     }
-    const body = Buffer.from(await response.arrayBuffer());
+    const body = Buffer.from(await response.arrayBuffer().finally(clear));
     if (response.status !== 206) throw SugaroidErrors.BAD_ANSWER(this.url.href, `asked for bytes ${start}-${end}, got HTTP ${response.status} instead of 206`);
     const range = response.headers.get('content-range');
     if (range !== `bytes ${start}-${end}/${this.size}` || body.length !== end - start + 1) {
@@ -87,13 +89,15 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
 /** The size Sugar learns first, with a HEAD request (jarabe `util/downloader.py`, `get_size`). */
 export async function remoteSize(url: URL, options: RequestOptions = {}): Promise<number> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  const { signal, clear } = deadline(timeoutMs);
   let response: Response;
   try {
     response = await fetch(url, { method: 'HEAD', signal });
   } catch (err) {
     if (signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
     throw SugaroidErrors.UNREACHABLE(url.href, (err as Error).message);
+  } finally {
+    clear();
   }
   if (response.status !== 200) throw SugaroidErrors.HTTP('HEAD', url.href, response.status);
   const length = response.headers.get('content-length');
