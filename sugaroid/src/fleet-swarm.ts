@@ -116,16 +116,10 @@ export async function enrolSchools(options: EnrolOptions): Promise<SwarmReport<S
   );
 }
 
-export interface CheckinRun {
-  readonly count: number;
-  readonly ok: number;
-  readonly errors: number;
-  readonly errorsByCode: Readonly<Record<string, number>>;
-  readonly firstErrors: Readonly<Record<string, string>>;
-  readonly elapsedMs: number;
+/** A swarm's figures (without the results) and the rate the check-ins were answered at. */
+export interface CheckinRun extends Omit<SwarmReport<unknown>, 'results'> {
   /** Check-ins answered per second over the run. */
   readonly perSecond: number;
-  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
 }
 
 /**
