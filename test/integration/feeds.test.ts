@@ -41,7 +41,8 @@ describe('a sugar-server as the Mothership of another', () => {
     const school = await start(`[plugins]\nfeeder = on\n[feeder]\nupstream = ${mothership.url}/feeds/v1/notes/\ninterval = 300ms\n`);
 
     expect(await until(() => applied(school), (a) => a?.['a.txt'] === 'one', 'the first copy')).toEqual({ 'a.txt': 'one' });
-    const state = await feedState(school);
+    // The plugin applies the copy before the mirror records the success, and /status is rebuilt once a second.
+    const state = await until(() => feedState(school), (s) => s.lastSuccess !== null, 'the success recorded');
     expect(state).toMatchObject({ name: 'notes', url: `${mothership.url}/feeds/v1/notes/`, lastError: null });
     expect(state.lastSuccess).not.toBeNull();
     expect(state.generated).not.toBeNull();
