@@ -82,6 +82,8 @@ interface Checked {
 export class MirroredFeed implements FeedMirror {
   private readonly root: string;
   private readonly rootsNow: () => TrustRoots;
+  /** The feed's URL as requested (a trailing slash added), or `usb`: in /status and every message. */
+  private readonly where: string;
   private readonly now: () => number;
   private timer: LongTimer | undefined;
   private running: Promise<FeedState> | undefined;
@@ -110,6 +112,7 @@ export class MirroredFeed implements FeedMirror {
     if (!isFeedName(spec.name)) throw ServerErrors.BAD_REQUEST(`feed name "${spec.name}" is not a plain name`);
     this.root = join(dataDir, 'feeds', spec.name);
     this.rootsNow = options.roots ?? (() => null);
+    this.where = spec.url === 'usb' ? 'usb' : new HttpFeedSource(spec.url, signal).where;
     this.now = options.now ?? Date.now;
   }
 
@@ -161,7 +164,7 @@ export class MirroredFeed implements FeedMirror {
   state(): FeedState {
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     const manifest = this.current?.manifest;
-    const url = this.spec.url === 'usb' ? 'usb' : new HttpFeedSource(this.spec.url, this.signal).where;
+    const url = this.where;
     // A held copy that ran out is an error even before the next check, and a usb feed is never checked.
     const error = this.status.lastError ?? (this.heldExpired() ? describe(FeedErrors.EXPIRED(url, manifest!.expires!)) : null);
     return {
@@ -252,16 +255,16 @@ export class MirroredFeed implements FeedMirror {
       this.status.lastSuccess = this.now();
       this.status.lastError = null;
       if (this.heldExpired()) {
-        const expired = FeedErrors.EXPIRED(this.state().url, this.current!.manifest.expires!);
+        const expired = FeedErrors.EXPIRED(this.where, this.current!.manifest.expires!);
         this.status.lastError = describe(expired);
-        this.log.error({ feed: this.spec.name, code: expired.code, url: this.state().url }, `${expired.message}; laptops keep getting the copy held`);
+        this.log.error({ feed: this.spec.name, code: expired.code, url: this.where }, `${expired.message}; laptops keep getting the copy held`);
       }
     } catch (err) {
       if (this.signal.aborted) return this.state();
       this.notBefore = this.now() + retryAfterMs(err);
       this.status.lastError = describe(err);
       const level = isSugarError(err) && TRUST_CODES.has(err.code) ? 'error' : 'warn';
-      this.log[level]({ feed: this.spec.name, url: this.state().url, code: this.status.lastError.code, err }, 'feed not updated; keeping the last good copy');
+      this.log[level]({ feed: this.spec.name, url: this.where, code: this.status.lastError.code, err }, 'feed not updated; keeping the last good copy');
     }
     return this.state();
   }
@@ -317,7 +320,7 @@ export class MirroredFeed implements FeedMirror {
     if (manifest.name !== this.spec.name) throw FeedErrors.BAD_MANIFEST(source.where, `it is the manifest of feed "${manifest.name}", not "${this.spec.name}"`);
     const heldVersion = this.current?.signedBy ? (this.current.manifest.version ?? null) : null;
     if (checkFreshness(manifest, heldVersion, now, source.where) === 'same') return undefined;
-    const renewalOnly = this.current?.signedBy !== null && this.current !== undefined && sameFiles(this.current.manifest, manifest);
+    const renewalOnly = this.current?.signedBy != null && sameFiles(this.current.manifest, manifest);
     return { fetched, manifest, signedBy: signer.id, renewalOnly };
   }
 

@@ -45,19 +45,19 @@ export interface TextAnswer {
 export async function requestText(url: URL, init: RequestInit = {}, options: RequestOptions = {}): Promise<TextAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // The answer must begin within the timeout (judged after waiting I/O is read, see deadline.ts); its body then gets as long again.
-  const { signal, clear } = deadline(timeoutMs);
-  let bodyClock: ReturnType<typeof deadline> | undefined;
+  const answer = deadline(timeoutMs);
+  const whole = deadline(2 * timeoutMs);
   try {
-    const response = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.any([signal, (bodyClock = deadline(2 * timeoutMs)).signal]) });
-    clear();
+    const response = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.any([answer.signal, whole.signal]) });
+    answer.clear();
     const body = await response.text();
     return { status: response.status, headers: response.headers, body };
   } catch (err) {
-    if (signal.aborted || bodyClock?.signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
+    if (answer.signal.aborted || whole.signal.aborted) throw SugaroidErrors.TIMEOUT(url.href, timeoutMs);
     throw Object.assign(SugaroidErrors.UNREACHABLE(url.href, networkReason(err)), { cause: err });
   } finally {
-    clear();
-    bodyClock?.clear();
+    answer.clear();
+    whole.clear();
   }
 }
 
