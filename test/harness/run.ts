@@ -16,6 +16,11 @@ export function runCommand(command: string, args: string[], options: { timeoutMs
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits without reading its input (a refusal, a usage error) closes the
+    // pipe: its exit code and output tell the story, so EPIPE on the way in is not an error.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
   });
 }
