@@ -32,6 +32,7 @@ import { PluginHost } from './plugins/host.js';
 import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
+import { SystemdNotifier } from './systemd-notify.js';
 import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
 import { Tokens } from './tokens.js';
 import { systemClock } from './clock.js';
@@ -60,6 +61,7 @@ export class Daemon {
   private readonly http: MainHttpServer;
   private readonly feeds: DeploymentFeeds;
   private readonly fleet: DeploymentFleet;
+  private readonly notifier: SystemdNotifier;
   readonly host: PluginHost;
   readonly container: DependencyContainer;
 
@@ -79,6 +81,7 @@ export class Daemon {
     this.configInfo = { generation: 1, loadedAt: startedAt, lastError: null };
     this.credential = { token: adminToken };
     this.announcer = new Announcer(log);
+    this.notifier = SystemdNotifier.fromEnvironment(log);
     this.container = createRootContainer();
     const metrics = new Metrics();
     const feeds = new DeploymentFeeds(paths, log, {
@@ -215,6 +218,8 @@ export class Daemon {
       await writeRunFiles(this.paths, this.url);
       this.state = 'running';
       this.log.info({ url: this.url }, `sugar-server ready at ${this.url}`);
+      void this.notifier.ready(this.readiness());
+      this.notifier.startWatchdog();
     } catch (err) {
       await this.http.close(0);
       await this.lock.release();
@@ -246,6 +251,7 @@ export class Daemon {
   private async reloadNow(): Promise<boolean> {
     if (this.stopping) return false;
     this.state = 'reloading';
+    void this.notifier.reloading();
     try {
       const planned = await makePlan(this.paths);
       if (!planned.ok) {
@@ -277,7 +283,10 @@ export class Daemon {
       this.log.info({ generation: this.configInfo.generation, files: next.files }, 'configuration reloaded');
       return true;
     } finally {
-      if (!this.stopping) this.state = 'running';
+      if (!this.stopping) {
+        this.state = 'running';
+        void this.notifier.ready(this.readiness());
+      }
     }
   }
 
@@ -285,6 +294,7 @@ export class Daemon {
   shutdown(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.state = 'stopping';
+      const told = this.notifier.stopping();
       this.log.info({ reason }, 'sugar-server stopping');
       const drainMs = this.plan.core.core.drain_timeout;
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
@@ -294,6 +304,7 @@ export class Daemon {
       await this.host.stopAll();
       await removeRunFiles(this.paths);
       await this.lock.release();
+      await told;
       this.log.info('sugar-server stopped');
     })();
     return this.stopping;
@@ -314,6 +325,14 @@ export class Daemon {
     this.log.info({ asyncAttribution: on, mode, outsiders }, on
       ? 'stray async errors are charged to their plugin by async context'
       : 'stray errors are charged to their plugin by stack frame (no plugin from outside this distribution runs here)');
+  }
+
+  /** The manager's one-line STATUS=: what `systemctl status` shows. */
+  private readiness(): string {
+    const plugins = this.host.list();
+    const failed = plugins.filter((p) => p.state === 'failed' || p.state === 'blocked').map((p) => p.service);
+    const running = plugins.filter((p) => p.state === 'running').length;
+    return `ready at ${this.url}: ${running} plugin(s) running` + (failed.length ? `, failed: ${failed.join(', ')}` : '');
   }
 
   private announce(): void {
