@@ -33,6 +33,8 @@ interface StatusDocument {
 
 const EXIT_USAGE = 2;
 const EXIT_CONFIG = 78;
+/** EX_DATAERR: the data folder was written by a newer version; the unit does not restart on it. */
+const EXIT_DATA_TOO_NEW = 65;
 const CLI_DROP_IN = '90-plugins.conf';
 
 const ROOT_OPTIONS = {
@@ -156,6 +158,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     if (ServerErrors.USAGE.is(err) || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`sugar-server: ${(err as Error).message}`);
       return EXIT_USAGE;
+    }
+    if (ServerErrors.STORE_TOO_NEW.is(err)) {
+      console.error(`sugar-server: ${err.message}`);
+      return EXIT_DATA_TOO_NEW;
     }
     if (ServerErrors.CONFIG.is(err)) {
       console.error(`sugar-server: configuration refused:\n  ${err.message.split('\n').filter((l) => !/problems in the configuration/.test(l)).map((l) => l.trim()).join('\n  ')}`);

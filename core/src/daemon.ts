@@ -8,6 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, coreAdminRouter, ensureAdminToken, hasAdminToken, readAdminToken } from './admin.js';
@@ -33,6 +34,7 @@ import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
 import { SystemdNotifier } from './systemd-notify.js';
+import { checkStoreFormats } from './storage/format.js';
 import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
 import { Tokens } from './tokens.js';
 import { systemClock } from './clock.js';
@@ -185,6 +187,8 @@ export class Daemon {
 
     await mkdir(paths.data, { recursive: true, mode: 0o750 });
     await mkdir(paths.etc, { recursive: true });
+    // A downgrade is refused whole, before any plugin or store is touched.
+    await checkStoreFormats(join(paths.data, 'stores'));
     const feedKeys = await readFeedKeys(plan.core.feeds);
     const maintenance = await Maintenance.load(maintenanceFile(paths));
     if (maintenance.on) log.warn({ maintenance: maintenance.state() }, 'starting in maintenance mode: laptop-facing HTTP answers 503 until `sugar-server maintenance off`');

@@ -8,8 +8,9 @@
  */
 import { crc32 } from 'node:zlib';
 import { ServerErrors } from '../errors.js';
+import { journalFormatVersion, journalMagic, refuseNewer } from './format.js';
 
-export const JOURNAL_MAGIC = Buffer.from('SSJRNL1\n');
+export const JOURNAL_MAGIC = journalMagic();
 const HEADER = 8;
 
 export function encodeRecord(payload: string): Buffer {
@@ -34,6 +35,7 @@ export interface JournalRead {
 
 /** Read every record of a journal's bytes; `file` only names it in errors. */
 export function readJournal(bytes: Buffer, file: string, options: { tailMayBeTorn: boolean }): JournalRead {
+  refuseNewer(file, journalFormatVersion(bytes));
   if (bytes.length < JOURNAL_MAGIC.length || !bytes.subarray(0, JOURNAL_MAGIC.length).equals(JOURNAL_MAGIC)) {
     // A journal is created with its magic and fsynced before any record: a short one is a torn creation.
     if (options.tailMayBeTorn && JOURNAL_MAGIC.subarray(0, bytes.length).equals(bytes)) return { payloads: [], offsets: [], end: 0, tornBytes: bytes.length };

@@ -5,8 +5,9 @@
  */
 import { ServerErrors, withCause } from '../errors.js';
 import { readTextIfExists, writeFileAtomically } from './durable.js';
+import { refuseNewer, snapshotFormatName, snapshotFormatVersion } from './format.js';
 
-const FORMAT = 'sugar-server-store/1';
+const FORMAT = snapshotFormatName();
 
 export interface Snapshot<T> {
   readonly data: T;
@@ -19,8 +20,15 @@ export async function readSnapshot<T>(file: string): Promise<Snapshot<T> | null>
   const text = await readTextIfExists(file);
   if (text === null) return null;
   const newline = text.indexOf('\n');
+  let header: { format?: string; journal?: number };
   try {
-    const header = JSON.parse(text.slice(0, newline)) as { format?: string; journal?: number };
+    header = JSON.parse(text.slice(0, newline)) as { format?: string; journal?: number };
+  } catch (err) {
+    throw withCause(ServerErrors.STORE_CORRUPT(file, (err as Error).message), err);
+  }
+  const version = snapshotFormatVersion(header.format);
+  refuseNewer(file, version);
+  try {
     if (header.format !== FORMAT || !Number.isSafeInteger(header.journal)) throw new Error(`unknown header ${text.slice(0, Math.min(newline, 80))}`);
     return { data: JSON.parse(text.slice(newline + 1)) as T, journal: header.journal!, bytes: text.length };
   } catch (err) {
