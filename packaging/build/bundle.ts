@@ -33,7 +33,7 @@ export async function buildOfflineBundle(options: BundleOptions): Promise<string
   await mkdir(join(top, 'debs'), { recursive: true });
   await copyFile(options.deb, join(top, basename(options.deb)));
   await buildRuntimeDeb(options, join(top, 'debs'));
-  for (const pkg of debianDependencies(DEBIAN_DEPENDENCIES)) run('apt-get', ['download', '-q', pkg], { cwd: join(top, 'debs') });
+  downloadDebs(debianDependencies(DEBIAN_DEPENDENCIES), join(top, 'debs'));
   await copyFile(join(options.repo, 'packaging/install.sh'), join(top, 'install.sh'));
   await copyFile(join(options.repo, 'packaging/verify-sums.mjs'), join(top, 'verify-sums.mjs'));
   run('chmod', ['0755', join(top, 'install.sh')]);
@@ -45,6 +45,16 @@ export async function buildOfflineBundle(options: BundleOptions): Promise<string
   const output = join(options.outDir, `${name}.tar.gz`);
   run('tar', ['-czf', output, '--owner=0', '--group=0', '--numeric-owner', '-C', options.work, name]);
   return output;
+}
+
+/** apt's lists may name versions the mirror has since replaced: then they are read anew, once. */
+function downloadDebs(packages: string[], into: string): void {
+  try {
+    run('apt-get', ['download', '-q', ...packages], { cwd: into });
+  } catch {
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['download', '-q', ...packages], { cwd: into });
+  }
 }
 
 /** sugar-server-node: bin/node under /usr/lib/sugar-server/node, where /usr/bin/sugar-server looks first. */
@@ -66,6 +76,7 @@ async function buildRuntimeDeb(options: BundleOptions, into: string): Promise<st
     controlTemplate: join(options.repo, 'packaging/runtime/control.in'),
     version,
     output: join(into, `sugar-server-node_${version}_amd64.deb`),
+    compression: 'gzip',
   });
 }
 

@@ -19,6 +19,8 @@ export interface DebSpec {
   /** Files under /etc that dpkg keeps as the admin changed them. */
   readonly conffiles?: readonly string[];
   readonly output: string;
+  /** xz (smallest) unless the payload is one large binary, where gzip builds in seconds instead of minutes. */
+  readonly compression?: 'xz' | 'gzip';
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
@@ -52,6 +54,6 @@ export async function buildDeb(spec: DebSpec): Promise<string> {
   }
   await chmod(debian, 0o755);
   await mkdir(join(spec.output, '..'), { recursive: true });
-  run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', spec.stage, spec.output]);
+  run('dpkg-deb', ['--root-owner-group', `-Z${spec.compression ?? 'xz'}`, '--build', spec.stage, spec.output]);
   return spec.output;
 }

@@ -4,43 +4,54 @@
  * Essential ones every Debian system has. install.sh installs only those the
  * target lacks, so carrying one too many costs size, never a downgrade.
  */
-import { run } from './run.js';
+import { spawnSync } from 'node:child_process';
 
 interface Known {
   readonly essential: boolean;
   readonly depends: string[][];
 }
 
-function show(pkg: string): Known | undefined {
-  let text: string;
-  try {
-    text = run('apt-cache', ['show', '--no-all-versions', pkg]);
-  } catch {
-    return undefined;
+/** What apt knows of each of `packages`, in one apt-cache call; unknown names are absent. */
+function show(packages: readonly string[]): Map<string, Known> {
+  // apt-cache exits 100 when a name is unknown but still prints the others.
+  const { stdout } = spawnSync('apt-cache', ['show', '--no-all-versions', ...packages], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const known = new Map<string, Known>();
+  for (const paragraph of stdout.split(/\n\n+/)) {
+    const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(paragraph)?.[1] ?? '';
+    const name = field('Package');
+    if (!name || known.has(name)) continue;
+    const depends = [field('Pre-Depends'), field('Depends')]
+      .filter(Boolean)
+      .flatMap((list) => list.split(','))
+      .map((group) => group.split('|').map((alt) => alt.trim().split(/[\s(:]/)[0]!));
+    known.set(name, { essential: field('Essential') === 'yes', depends });
   }
-  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1] ?? '';
-  const depends = [field('Pre-Depends'), field('Depends')]
-    .filter(Boolean)
-    .flatMap((list) => list.split(','))
-    .map((group) => group.split('|').map((alt) => alt.trim().split(/[\s(:]/)[0]!));
-  return text.trim() ? { essential: field('Essential') === 'yes', depends } : undefined;
+  return known;
 }
 
 export function debianDependencies(wanted: readonly string[]): string[] {
+  const known = new Map<string, Known>();
   const chosen = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (pkg: string): boolean => {
-    if (seen.has(pkg)) return true;
-    const known = show(pkg);
-    if (!known) return false;
-    seen.add(pkg);
-    if (known.essential) return true;
-    chosen.add(pkg);
-    for (const group of known.depends) {
-      if (!group.some((alt) => visit(alt))) throw new Error(`${pkg} needs one of ${group.join(' | ')}, and apt knows none of them`);
+  let frontier = [...wanted];
+  while (frontier.length) {
+    // Every alternative of the frontier is looked up at once; the first one apt knows is taken.
+    const unseen = [...new Set(frontier)].filter((p) => !known.has(p));
+    for (const [name, info] of show(unseen)) known.set(name, info);
+    const next: string[][] = [];
+    for (const pkg of frontier) {
+      const info = known.get(pkg);
+      if (!info) throw new Error(`apt does not know the package ${pkg}; run apt-get update`);
+      if (info.essential || chosen.has(pkg)) continue;
+      chosen.add(pkg);
+      next.push(...info.depends);
     }
-    return true;
-  };
-  for (const pkg of wanted) if (!visit(pkg)) throw new Error(`apt does not know the package ${pkg}; run apt-get update`);
+    const lookups = [...new Set(next.flat())].filter((p) => !known.has(p));
+    for (const [name, info] of show(lookups)) known.set(name, info);
+    frontier = next.map((group) => {
+      const pick = group.find((alt) => known.has(alt));
+      if (!pick) throw new Error(`one of ${group.join(' | ')} is needed, and apt knows none of them`);
+      return pick;
+    });
+  }
   return [...chosen].sort();
 }

@@ -11,3 +11,4 @@ export { captureManifest, keygen, manifestOf, signatureBy, signKeys, type Captur
 export { activation, DEPLOYMENT_KEY, makeLease } from './leases.js';
 export { NotifySocket, type Notification } from './notify-socket.js';
 export { buildPackage, type PackageBuild } from './package-build.js';
+export { DebianRoot, UNIT_ENVIRONMENT } from './debian-root.js';

@@ -8,7 +8,7 @@ import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAEMON_MAIN, DaemonProcess, makeRoot, runCommand } from '../../harness/index.js';
-import { STORE_FIXTURE_CONFIG, type StoreFixtureExpectations } from '../../fixtures/stores/plugins.js';
+import { EVERY_PLUGIN_CONFIG, type StoreFixtureExpectations } from '../../fixtures/stores/plugins.js';
 
 const FIXTURES = new URL('../../fixtures/stores/', import.meta.url).pathname;
 const versions = (await readdir(FIXTURES, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -20,7 +20,7 @@ describe('stores written by earlier releases', () => {
 
   it.each(versions)('from %s: open, and keep every laptop, lease and stolen serial', async (version) => {
     const expected = JSON.parse(await readFile(join(FIXTURES, version, 'expected.json'), 'utf8')) as StoreFixtureExpectations;
-    const root = await makeRoot({ config: STORE_FIXTURE_CONFIG });
+    const root = await makeRoot({ config: EVERY_PLUGIN_CONFIG });
     await cp(join(FIXTURES, version, 'stores'), join(root, 'var/lib/sugar-server/stores'), { recursive: true });
     const daemon = await DaemonProcess.startIn(root, { readyTimeoutMs: 60_000 });
     try {
@@ -48,7 +48,7 @@ describe('stores written by earlier releases', () => {
   }, 120_000);
 
   it('written by a newer release: the daemon refuses to start, says why, and changes nothing', async () => {
-    const root = await makeRoot({ config: STORE_FIXTURE_CONFIG });
+    const root = await makeRoot({ config: EVERY_PLUGIN_CONFIG });
     const stores = join(root, 'var/lib/sugar-server/stores');
     try {
       await cp(join(FIXTURES, '0.1.0', 'stores'), stores, { recursive: true });
