@@ -8,6 +8,7 @@
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonProcess, type StartOptions } from './daemon.js';
 import { runCommand, type CommandResult } from './run.js';
@@ -54,7 +55,7 @@ export class DebianRoot {
   /** A freshly unpacked root (the tarball is made first if missing). */
   static async create(): Promise<DebianRoot> {
     await ensureTarball();
-    const dir = await mkdtemp('/var/tmp/sugar-server-test-debian-');
+    const dir = await mkdtemp(join(tmpdir(), 'sugar-server-test-debian-'));
     const unpacked = await runCommand('tar', ['--numeric-owner', '-xpzf', TARBALL, '-C', dir], { timeoutMs: 300_000 });
     if (unpacked.code !== 0) throw new Error(`unpacking the Debian root failed:\n${unpacked.stderr}`);
     return new DebianRoot(dir);
