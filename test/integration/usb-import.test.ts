@@ -81,7 +81,9 @@ describe('the USB import unit and its udev rule', () => {
     expect(device).toBe('/dev/%I');
     expect(place).toBe('/run/sugar-server-feeds/%I');
     expect(one(unit, 'Service', 'RuntimeDirectory')).toBe('sugar-server-feeds');
-    expect(one(unit, 'Service', 'RuntimeDirectoryMode')).toBe('0700');
+    // Only the daemon's group may pass into the mount point: the daemon reads the disk as its own user.
+    expect(one(unit, 'Service', 'RuntimeDirectoryMode')).toBe('0750');
+    expect(one(unit, 'Service', 'Group')).toBe(one(main, 'Service', 'User'));
 
     // ExecStart: sh -c SCRIPT import PLACE, the script running the CLI on PLACE when it holds sugar-server-feeds/.
     const [shell, flag, script, name, argument] = words(one(unit, 'Service', 'ExecStart'));
