@@ -37,4 +37,6 @@ export { readBody, readJson } from './http/body.js';
 export type { BodyOptions } from './http/body.js';
 export type { Store } from './storage.js';
 export { syncDir } from './storage.js';
+export { launch, ProcessLauncher } from './launcher/index.js';
+export type { LaunchedProcess, LaunchOptions } from './launcher/index.js';
 export type { Logger } from './log.js';
