@@ -29,6 +29,8 @@ export type {
 } from './feeds/types.js';
 export { option, makeOption } from './config/options.js';
 export type { ConfigOf, ConfigShape, Option } from './config/options.js';
+export { describeWindow, isWithin, parseDayWindows, parseWindows } from './config/time-windows.js';
+export type { TimeWindow } from './config/time-windows.js';
 export { SugarError, ServerErrors, errorType, isSugarError, withCause } from './errors.js';
 export type { ErrorType, SugarErrorOptions } from './errors.js';
 export { Tokens } from './tokens.js';
