@@ -1,0 +1,124 @@
+/**
+ * Backups replicated to a real S3 server (Ceph's RADOS Gateway, started once
+ * for the file): laptops' snapshots stored by content, each file once however
+ * many laptops hold it, a later snapshot sending only what changed, and a
+ * wiped school rebuilt from the bucket byte for byte; missing and corrupt
+ * objects reported, not restored. Each case has a bucket of its own.
+ */
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../../harness/index.js';
+import { Gateway, HAS_GATEWAY } from './gateway.js';
+import { fill, journalTree, School, sha256, treeState, writeSnapshot } from './school.js';
+
+const LAPTOPS = ['SHC0000000A', 'SHC0000000B', 'SHC0000000C'];
+const FIRST = 'datastore-2026-03-01_20:15';
+const SECOND = 'datastore-2026-03-02_20:15';
+/** One Journal entry both SHC0000000A and SHC0000000B hold (a shared activity's document). */
+const SHARED = fill('shared document', 300 * 1024);
+
+let gateway: Gateway;
+const schools: School[] = [];
+
+beforeAll(async () => {
+  gateway = await Gateway.start();
+}, 90_000);
+
+afterAll(async () => {
+  for (const school of schools) {
+    await school.daemon?.dispose();
+    await rm(school.root, { recursive: true, force: true });
+  }
+  await gateway?.stop();
+}, 60_000);
+
+async function school(bucket: string, extra = ''): Promise<School> {
+  await gateway.createBucket(bucket);
+  const made = await School.make(gateway, bucket, extra);
+  schools.push(made);
+  return made;
+}
+
+describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
+  let main: School;
+  /** The laptops' folders as they were, to compare a restore with. */
+  let before: Record<string, Record<string, string>>;
+
+  it('stores three laptops\' snapshots by content, a file two laptops share once', async () => {
+    main = await school('school-main');
+    for (const serial of LAPTOPS) {
+      const tree = journalTree(serial, 4, 64 * 1024);
+      if (serial !== 'SHC0000000C') tree['ab/shared-entry/data'] = SHARED;
+      await writeSnapshot(main.users, serial, FIRST, tree);
+    }
+    await main.start();
+    const status = await main.replicated();
+    expect(status.laptops).toEqual(Object.fromEntries(LAPTOPS.map((serial) => [serial, FIRST])));
+    expect(status.lastError).toBeNull();
+
+    const keys = await gateway.keys('school-main', 'school/');
+    expect(keys.filter((k) => k.startsWith('school/laptops/'))).toEqual(LAPTOPS.map((serial) => `school/laptops/${serial}/20260301T2015Z.json`));
+    const objects = keys.filter((k) => k.startsWith('school/objects/'));
+    // 3 laptops x 4 entries x (data + title), plus the shared entry once.
+    expect(objects).toHaveLength(3 * 4 * 2 + 1);
+    const shared = `school/objects/${sha256(SHARED).slice(0, 2)}/${sha256(SHARED)}`;
+    expect(objects).toContain(shared);
+    expect(sha256(await gateway.get('school-main', shared))).toBe(sha256(SHARED));
+    expect(status.totals.sentObjects).toBe(objects.length);
+
+    const manifest = JSON.parse((await gateway.get('school-main', 'school/laptops/SHC0000000A/20260301T2015Z.json')).toString()) as { entries: { path: string; sha256?: string }[] };
+    expect(manifest.entries.find((e) => e.path === 'ab/shared-entry/data')?.sha256).toBe(sha256(SHARED));
+  });
+
+  it('sends only what changed in a later snapshot', async () => {
+    const tree = journalTree('SHC0000000A', 4, 64 * 1024);
+    tree['ab/shared-entry/data'] = SHARED;
+    const [firstData] = Object.keys(tree);
+    tree[firstData!] = fill('edited', 64 * 1024);
+    tree['cd/new-entry/data'] = fill('new entry', 10 * 1024);
+    await writeSnapshot(main.users, 'SHC0000000A', SECOND, tree);
+    const status = await main.replication('POST');
+    expect(status.state).toBe('idle');
+    expect(status.lastPass).toMatchObject({ snapshots: 1, sentObjects: 2, sentBytes: 74 * 1024, skippedFiles: 8 });
+    expect(status.laptops.SHC0000000A).toBe(SECOND);
+    expect(await gateway.keys('school-main', 'school/laptops/SHC0000000A/')).toHaveLength(2);
+  });
+
+  it('rebuilds a wiped school from the bucket, byte for byte', async () => {
+    before = {};
+    for (const serial of LAPTOPS) before[serial] = await treeState(join(main.users, serial));
+    await cp(main.users, `${main.users}.kept`, { recursive: true, verbatimSymlinks: true });
+    await main.daemon!.stop();
+    await rm(main.users, { recursive: true, force: true });
+
+    const restored = await main.restore();
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('3 laptop(s), 4 snapshot(s)');
+    for (const serial of LAPTOPS) expect(await treeState(join(main.users, serial)), serial).toEqual(before[serial]);
+  });
+
+  it('reports a missing and a corrupt object and restores neither file', async () => {
+    const tree = journalTree('SHC0000000C', 4, 64 * 1024);
+    const [missingPath, , corruptPath] = Object.keys(tree);
+    const key = (body: string | Buffer) => `school/objects/${sha256(body).slice(0, 2)}/${sha256(body)}`;
+    await gateway.delete('school-main', key(tree[missingPath!]!));
+    await gateway.put('school-main', key(tree[corruptPath!]!), fill('not what was sent', 64 * 1024));
+    await rm(join(main.users, 'SHC0000000C'), { recursive: true, force: true });
+
+    const restored = await main.restore('--laptop', 'SHC0000000C');
+    expect(restored.code).not.toBe(0);
+    expect(restored.stderr).toContain(`missing: SHC0000000C ${FIRST} ${missingPath}`);
+    expect(restored.stderr).toContain(`corrupt: SHC0000000C ${FIRST} ${corruptPath}`);
+    expect(restored.stderr).toContain('2 file(s) could not be restored from s3://school-main/school/');
+    const state = await treeState(join(main.users, 'SHC0000000C'));
+    expect(state[`${FIRST}/${missingPath}`]).toBeUndefined();
+    expect(state[`${FIRST}/${corruptPath}`]).toBeUndefined();
+    // Everything else is there as it was.
+    const expected = { ...before.SHC0000000C! };
+    delete expected[`${FIRST}/${missingPath}`];
+    delete expected[`${FIRST}/${corruptPath}`];
+    expect(state).toEqual(expected);
+  });
+});
