@@ -5,7 +5,7 @@
  * wiped school rebuilt from the bucket byte for byte; missing and corrupt
  * objects reported, not restored. Each case has a bucket of its own.
  */
-import { cp, rm } from 'node:fs/promises';
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../harness/index.js';
@@ -121,4 +121,115 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     delete expected[`${FIRST}/${corruptPath}`];
     expect(state).toEqual(expected);
   });
+
+  it('resumes after the daemon is killed mid-replication, without sending again what was acknowledged', async () => {
+    const files = 24;
+    const killed = await school('school-killed', 'replicate_rate = 2M\nreplicate_concurrency = 4\n');
+    await writeSnapshot(killed.users, 'SHC0000000D', FIRST, bigTree('killed', files));
+    await killed.start();
+    const present = await objectsOnceAtLeast(killed, 6);
+    await killed.daemon!.stop('SIGKILL');
+    const before = (await gateway.keys(killed.bucket, 'school/objects/')).length;
+    expect(before).toBeGreaterThanOrEqual(present);
+    expect(before).toBeLessThan(files);
+
+    await killed.start();
+    const status = await killed.replicated();
+    expect(status.laptops).toEqual({ SHC0000000D: FIRST });
+    expect(await gateway.keys(killed.bucket, 'school/objects/')).toHaveLength(files);
+    // Only the rest went up again: at most the uploads that were in flight when the daemon died (4 at once) were sent twice.
+    expect(status.totals.sentObjects).toBeLessThanOrEqual(files - before + 4);
+    expect(status.totals.sentObjects + status.totals.skippedFiles).toBe(files);
+  });
+
+  it('carries on when the gateway is killed mid-upload and comes back', async () => {
+    const files = 24;
+    const crashed = await school('school-crashed', 'replicate_rate = 1M\nreplicate_concurrency = 4\nreplicate_interval = 2s\n');
+    const tree = bigTree('crashed', files);
+    await writeSnapshot(crashed.users, 'SHC0000000E', FIRST, tree);
+    await crashed.start();
+    await objectsOnceAtLeast(crashed, 4);
+    await gateway.crashAndRestart();
+    const status = await crashed.replicated(60_000);
+    expect(status.laptops).toEqual({ SHC0000000E: FIRST });
+    // Every object is whole: its bytes hash to its name.
+    const keys = await gateway.keys(crashed.bucket, 'school/objects/');
+    expect(keys).toHaveLength(files);
+    for (const key of keys) expect(sha256(await gateway.get(crashed.bucket, key))).toBe(key.split('/').at(-1));
+    expect(keys.map((key) => key.split('/').at(-1)).sort()).toEqual(Object.values(tree).map(sha256).sort());
+  });
+
+  it('seals objects and manifests with the school key, and restores with it only', async () => {
+    const sealed = await school('school-sealed', 'replicate_encryption = on\n');
+    const tree = journalTree('SHC0000000F', 3, 32 * 1024);
+    await writeSnapshot(sealed.users, 'SHC0000000F', FIRST, tree);
+    await sealed.start();
+    const status = await sealed.replicated();
+    expect(status.encrypted).toBe(true);
+    const keyFile = join(sealed.root, 'etc/sugar-server/backup-replication.key');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+
+    const keys = await gateway.keys(sealed.bucket, 'school/');
+    const objects = keys.filter((k) => k.startsWith('school/objects/'));
+    expect(objects).toHaveLength(Object.keys(tree).length);
+    const digests = new Set(Object.values(tree).map(sha256));
+    for (const key of objects) {
+      expect(digests.has(key.split('/').at(-1)!)).toBe(false);
+      const body = await gateway.get(sealed.bucket, key);
+      expect(body.includes(Buffer.from('entry '))).toBe(false);
+    }
+    const manifest = await gateway.get(sealed.bucket, 'school/laptops/SHC0000000F/20260301T2015Z.json');
+    expect(manifest.includes(Buffer.from('metadata'))).toBe(false);
+
+    const original = await treeState(join(sealed.users, 'SHC0000000F'));
+    await sealed.daemon!.stop();
+    await rm(sealed.users, { recursive: true, force: true });
+    const key = await readFile(keyFile, 'utf8');
+    await writeFile(keyFile, `${'11'.repeat(32)}\n`, { mode: 0o600 });
+    const wrongKey = await sealed.restore();
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stderr).toContain(`replication key ${keyFile} does not open manifest laptops/SHC0000000F/20260301T2015Z.json`);
+    await rm(sealed.users, { recursive: true, force: true });
+
+    await writeFile(keyFile, key, { mode: 0o600 });
+    const restored = await sealed.restore();
+    expect(restored.code).toBe(0);
+    expect(await treeState(join(sealed.users, 'SHC0000000F'))).toEqual(original);
+  });
+
+  it('prunes in the bucket what retention pruned here, and sweeps objects no snapshot names', async () => {
+    const pruned = await school('school-pruned', 'replicate_grace = 0s\n');
+    const old = journalTree('old', 2, 8 * 1024);
+    const kept = { ...journalTree('kept', 2, 8 * 1024), 'ab/carried-over/data': 'in both snapshots' };
+    await writeSnapshot(pruned.users, 'SHC0000000A', FIRST, { ...old, 'ab/carried-over/data': 'in both snapshots' });
+    await writeSnapshot(pruned.users, 'SHC0000000A', SECOND, kept);
+    await pruned.start();
+    await pruned.replicated();
+    expect(await gateway.keys(pruned.bucket, 'school/laptops/')).toHaveLength(2);
+
+    await rm(join(pruned.users, 'SHC0000000A', FIRST), { recursive: true });
+    const status = await pruned.replication('POST');
+    expect(status.lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: Object.keys(old).length });
+    expect(await gateway.keys(pruned.bucket, 'school/laptops/')).toEqual(['school/laptops/SHC0000000A/20260302T2015Z.json']);
+    const names = (await gateway.keys(pruned.bucket, 'school/objects/')).map((key) => key.split('/').at(-1)).sort();
+    expect(names).toEqual([...new Set(Object.values(kept).map(sha256))].sort());
+  });
 });
+
+/** `count` files of 256 KiB: each a separate object, slow enough under a rate cap to be cut short. */
+function bigTree(seed: string, count: number): Record<string, Buffer> {
+  const tree: Record<string, Buffer> = {};
+  for (let i = 0; i < count; i++) tree[`${String(i).padStart(2, '0')}/${seed}-${i}/data`] = fill(`${seed}/${i}`, 256 * 1024);
+  return tree;
+}
+
+/** Wait until the school's bucket holds at least `count` objects; resolves with how many it found. */
+async function objectsOnceAtLeast(at: School, count: number): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const found = (await gateway.keys(at.bucket, 'school/objects/')).length;
+    if (found >= count) return found;
+    if (Date.now() > deadline) throw new Error(`only ${found} objects reached the bucket`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,7 +9,7 @@ import { isSnapshotName } from '../laptop-folder.js';
 import { snapshotOfTimestamp } from '../replication/layout.js';
 import type { BucketTarget } from '../replication/options.js';
 import { restoreFromBucket } from '../replication/restore.js';
-import { replicationParts } from '../replication/setup.js';
+import { keyFile, replicationParts } from '../replication/setup.js';
 
 export const restoreFromS3Command: PluginCommand<BackupConfig> = {
   summary: 'rebuild laptops\' backups from the S3 bucket ([backup] replicate_to) onto this server',
@@ -45,6 +45,7 @@ With replicate_encryption = on, the school's key (replicate_key) must be in plac
       const report = await restoreFromBucket({
         bucket: parts.bucket,
         sealing: parts.sealing,
+        keyFile: keyFile(config, ctx.etcDir),
         root,
         concurrency: config.replicate_concurrency,
         serial: values.laptop,

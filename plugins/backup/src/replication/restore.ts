@@ -13,6 +13,7 @@ import { chmod, copyFile, link, lstat, mkdir, rename, rm, symlink, utimes, lutim
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BackupErrors } from '../errors.js';
 import { LATEST } from '../laptop-folder.js';
 import type { Bucket } from './bucket.js';
 import { objectKey } from './layout.js';
@@ -24,6 +25,8 @@ import { listManifests } from './sweep.js';
 export interface RestoreOptions {
   readonly bucket: Bucket;
   readonly sealing: Sealing;
+  /** The school's key file, named when a manifest does not open with it. */
+  readonly keyFile?: string;
   /** The laptops' folders (`[backup] root`). */
   readonly root: string;
   readonly concurrency: number;
@@ -77,7 +80,7 @@ export async function restoreFromBucket(options: RestoreOptions): Promise<Restor
       }
       const stored = await withRetries(() => bucket.getBuffer(key));
       if (!stored) throw new Error(`manifest ${key} vanished while restoring`);
-      const manifest = parseManifest(sealing.openBuffer(stored).toString('utf8'), { serial, snapshot });
+      const manifest = parseManifest(openManifest(sealing, stored, key, options.keyFile), { serial, snapshot });
       const building = join(dir, `.restoring-${snapshot}`);
       await rm(building, { recursive: true, force: true });
       await mkdir(building, { mode: 0o750 });
@@ -90,6 +93,15 @@ export async function restoreFromBucket(options: RestoreOptions): Promise<Restor
     await pointLatestIfUnset(dir, list.at(-1)!.snapshot);
   }
   return report;
+}
+
+/** A manifest's text; a sealed one that does not open means the wrong key (or a changed manifest): say so, typed. */
+function openManifest(sealing: Sealing, stored: Buffer, key: string, keyFile = 'replicate_key'): string {
+  try {
+    return sealing.openBuffer(stored).toString('utf8');
+  } catch (err) {
+    throw BackupErrors.REPLICATION_KEY(keyFile, `does not open manifest ${key} (${(err as Error).message}): the bucket was sealed with another key, or the manifest was changed`);
+  }
 }
 
 async function restoreSnapshot(
