@@ -85,6 +85,34 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(await gateway.keys('school-main', 'school/laptops/SHC0000000A/')).toHaveLength(2);
   });
 
+  it('shows replication in /status, /metrics and sugar-server backup status', async () => {
+    const status = await main.daemon!.status();
+    expect(main.daemon!.plugin(status, 'backup')?.details).toMatchObject({
+      replication: { state: 'idle', encrypted: false, backlog: { snapshots: 0, files: 0, bytes: 0 }, lastError: null },
+    });
+    const metrics = await (await main.daemon!.fetch('/metrics')).text();
+    expect(metrics).toMatch(/^sugar_server_backup_replication_backlog_bytes 0$/m);
+    expect(metrics).toMatch(/^sugar_server_backup_replication_sent_objects_total 27$/m);
+    expect(metrics).toMatch(/^sugar_server_backup_replication_failed 0$/m);
+    const cli = await main.daemon!.cli('backup', 'status');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('replication to s3://school-main/school/: idle');
+    expect(cli.stdout).toContain('3 laptop(s) in the bucket');
+    expect(cli.stdout).toContain('backlog: 0 snapshot(s), 0 file(s), 0.0 MB');
+  });
+
+  it('sends nothing outside replicate_windows', async () => {
+    const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getDay() + 1) % 7];
+    const waiting = await school('school-waiting', `replicate_windows = ${tomorrow} 00:00-24:00\n`);
+    await writeSnapshot(waiting.users, 'SHC0000000A', FIRST, journalTree('waiting', 2, 1024));
+    await waiting.start();
+    const status = await waiting.replication('POST');
+    expect(status.state).toBe('outside window');
+    expect(status.lastSuccess).toBeNull();
+    expect(status.backlog).toEqual({ snapshots: 1, files: 4, bytes: 2 * 1024 + 2 * 'entry 0 of waiting'.length });
+    expect(await gateway.keys(waiting.bucket, 'school/')).toEqual([]);
+  });
+
   it('rebuilds a wiped school from the bucket, byte for byte', async () => {
     before = {};
     for (const serial of LAPTOPS) before[serial] = await treeState(join(main.users, serial));

@@ -115,10 +115,6 @@ export class Replicator {
 
   private async pass(): Promise<void> {
     const { log } = this.deps;
-    if (!this.inWindow()) {
-      this.state = 'outside window';
-      return;
-    }
     const started = Date.now();
     const figures = { snapshots: 0, sentObjects: 0, sentBytes: 0, skippedFiles: 0, prunedManifests: 0, sweptObjects: 0 };
     this.state = 'replicating';
@@ -132,6 +128,8 @@ export class Replicator {
           this.backlog.bytes += entry.size;
         }
       }
+      // The backlog is counted outside the windows too: it is what the admin waits for.
+      if (!this.inWindow()) throw new OutsideWindow();
       const uploadDeps: UploadDeps = {
         ...this.deps,
         checkWindow: () => {
