@@ -11,6 +11,7 @@ import { benchFeeds } from './feeds.js';
 import { benchFleet } from './fleet.js';
 import { benchHttpIsolated } from './http-isolated.js';
 import { benchHttpStatus } from './http-status.js';
+import { benchReplicate } from './replicate.js';
 import { benchStores } from './stores.js';
 
 const benches: Record<string, () => Promise<string>> = {
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<string>> = {
   stores: benchStores,
   feeds: benchFeeds,
   fleet: benchFleet,
+  replicate: benchReplicate,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -30,10 +30,11 @@ export class Gateway {
     readonly client: S3Client,
   ) {}
 
-  static async start(): Promise<Gateway> {
+  /** Start a gateway: data in memory for the suite, on BlueStore (a sparse file, as deployments run it) for the benchmark's larger data. */
+  static async start(options: { store?: 'memstore' | 'bluestore' } = {}): Promise<Gateway> {
     const dir = await mkdtemp(join(tmpdir(), 's3-gateway-'));
     await rm(dir, { recursive: true });
-    await run(CEPH_RGW, ['start', dir], { env: { ...process.env, CEPH_RGW_STORE: 'memstore' }, timeout: 60_000 });
+    await run(CEPH_RGW, ['start', dir], { env: { ...process.env, CEPH_RGW_STORE: options.store ?? 'memstore' }, timeout: 60_000 });
     const env = Object.fromEntries((await readFile(join(dir, 'env'), 'utf8')).trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
     const client = new S3Client({
       endpoint: env.S3_ENDPOINT,

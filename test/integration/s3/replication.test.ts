@@ -5,8 +5,10 @@
  * wiped school rebuilt from the bucket byte for byte; missing and corrupt
  * objects reported, not restored. Each case has a bucket of its own.
  */
-import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../harness/index.js';
 import { Gateway, HAS_GATEWAY } from './gateway.js';
@@ -20,12 +22,15 @@ const SHARED = fill('shared document', 300 * 1024);
 
 let gateway: Gateway;
 const schools: School[] = [];
+let work: string;
 
 beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 's3-laptops-'));
   gateway = await Gateway.start();
 }, 90_000);
 
 afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
   for (const school of schools) {
     await school.daemon?.dispose();
     await rm(school.root, { recursive: true, force: true });
@@ -42,6 +47,9 @@ async function school(bucket: string, extra = ''): Promise<School> {
 
 describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
   let main: School;
+  /** A laptop that backs up over ssh and rsync as ds-backup does, and restores the same way after the school is rebuilt. */
+  let laptop: Laptop;
+  let journal: string;
   /** The laptops' folders as they were, to compare a restore with. */
   let before: Record<string, Record<string, string>>;
 
@@ -101,6 +109,22 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(cli.stdout).toContain('backlog: 0 snapshot(s), 0 file(s), 0.0 MB');
   });
 
+  it('replicates a laptop\'s ds-backup as soon as its snapshot is made', async () => {
+    laptop = Laptop.create();
+    journal = join(work, 'journal');
+    await generateJournal(journal, { bytes: 256 * 1024, entries: 6 });
+    await main.register(laptop);
+    await laptop.backup('127.0.0.1', { ...(await main.ports()), journal });
+    const deadline = Date.now() + 30_000;
+    let status = await main.replication();
+    while (!status.laptops[laptop.serial] || status.state !== 'idle') {
+      if (Date.now() > deadline) throw new Error(`the laptop's snapshot was not replicated: ${JSON.stringify(status)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await main.replication();
+    }
+    expect(await gateway.keys('school-main', `school/laptops/${laptop.serial}/`)).toHaveLength(1);
+  });
+
   it('sends nothing outside replicate_windows', async () => {
     const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getDay() + 1) % 7];
     const waiting = await school('school-waiting', `replicate_windows = ${tomorrow} 00:00-24:00\n`);
@@ -115,16 +139,22 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
 
   it('rebuilds a wiped school from the bucket, byte for byte', async () => {
     before = {};
-    for (const serial of LAPTOPS) before[serial] = await treeState(join(main.users, serial));
-    await cp(main.users, `${main.users}.kept`, { recursive: true, verbatimSymlinks: true });
+    // Snapshots (and datastore-current, linked from the latest) come back; power-logs and documents are not snapshotted, so not replicated.
+    const replicatedPart = (state: Record<string, string>) => Object.fromEntries(Object.entries(state).filter(([path]) => path.startsWith('datastore-')));
+    for (const serial of [...LAPTOPS, laptop.serial]) before[serial] = replicatedPart(await treeState(join(main.users, serial)));
     await main.daemon!.stop();
     await rm(main.users, { recursive: true, force: true });
 
     const restored = await main.restore();
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
-    expect(restored.stdout).toContain('3 laptop(s), 4 snapshot(s)');
-    for (const serial of LAPTOPS) expect(await treeState(join(main.users, serial)), serial).toEqual(before[serial]);
+    expect(restored.stdout).toContain('4 laptop(s), 5 snapshot(s)');
+    for (const serial of LAPTOPS) expect(await treeState(join(main.users, serial)), serial).toEqual({ ...before[serial], ...currentFrom(before[serial]!) });
+    expect(replicatedPart(await treeState(join(main.users, laptop.serial)))).toEqual(before[laptop.serial]);
+
+    // The laptop restores over the usual endpoint from the rebuilt folders, checked byte for byte against its Journal.
+    await main.start();
+    expect(await laptop.restore('127.0.0.1', { sshPort: (await main.ports()).sshPort, into: join(work, 'restored'), expect: journal })).toMatchObject({ verified: true });
   });
 
   it('reports a missing and a corrupt object and restores neither file', async () => {
@@ -133,6 +163,7 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     const key = (body: string | Buffer) => `school/objects/${sha256(body).slice(0, 2)}/${sha256(body)}`;
     await gateway.delete('school-main', key(tree[missingPath!]!));
     await gateway.put('school-main', key(tree[corruptPath!]!), fill('not what was sent', 64 * 1024));
+    await main.daemon!.stop();
     await rm(join(main.users, 'SHC0000000C'), { recursive: true, force: true });
 
     const restored = await main.restore('--laptop', 'SHC0000000C');
@@ -144,9 +175,11 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(state[`${FIRST}/${missingPath}`]).toBeUndefined();
     expect(state[`${FIRST}/${corruptPath}`]).toBeUndefined();
     // Everything else is there as it was.
-    const expected = { ...before.SHC0000000C! };
-    delete expected[`${FIRST}/${missingPath}`];
-    delete expected[`${FIRST}/${corruptPath}`];
+    const expected = { ...before.SHC0000000C!, ...currentFrom(before.SHC0000000C!) };
+    for (const path of [missingPath, corruptPath]) {
+      delete expected[`${FIRST}/${path}`];
+      delete expected[`datastore-current/${path}`];
+    }
     expect(state).toEqual(expected);
   });
 
@@ -222,7 +255,7 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     await writeFile(keyFile, key, { mode: 0o600 });
     const restored = await sealed.restore();
     expect(restored.code).toBe(0);
-    expect(await treeState(join(sealed.users, 'SHC0000000F'))).toEqual(original);
+    expect(await treeState(join(sealed.users, 'SHC0000000F'))).toEqual({ ...original, ...currentFrom(original) });
   });
 
   it('prunes in the bucket what retention pruned here, and sweeps objects no snapshot names', async () => {
@@ -243,6 +276,12 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(names).toEqual([...new Set(Object.values(kept).map(sha256))].sort());
   });
 });
+
+/** The state of a `datastore-current` linked from the snapshot `datastore-latest` points to, from the laptop's state. */
+function currentFrom(state: Record<string, string>): Record<string, string> {
+  const snapshot = state['datastore-latest']!.replace('symlink -> ', '');
+  return Object.fromEntries(Object.entries(state).filter(([path]) => path === snapshot || path.startsWith(`${snapshot}/`)).map(([path, value]) => [`datastore-current${path.slice(snapshot.length)}`, value]));
+}
 
 /** `count` files of 256 KiB: each a separate object, slow enough under a rate cap to be cut short. */
 function bigTree(seed: string, count: number): Record<string, Buffer> {

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, lstat, readlink, symlink, utimes, writeFile }
 import { dirname, join } from 'node:path';
 import { BASE_CONFIG, DaemonProcess, makeRoot, type CommandResult } from '../../harness/index.js';
 import { BACKUP_CONFIG } from '../backup/backup-server.js';
+import type { Laptop } from 'sugaroid';
 import type { Gateway } from './gateway.js';
 
 /** The first start makes the SSH host keys (RSA 3072 takes a second or more on a busy machine). */
@@ -53,13 +54,29 @@ export class School {
     return this.daemon;
   }
 
+  /** The availability check's and the SSH endpoint's ports, for a sugaroid laptop's ds-backup. */
+  async ports(): Promise<{ httpPort: number; sshPort: number }> {
+    const status = await this.daemon!.status();
+    const ssh = this.daemon!.plugin(status, 'backup')!.listeners.find((l) => l.name === 'ssh')!;
+    return { httpPort: Number(new URL(this.daemon!.url).port), sshPort: ssh.port };
+  }
+
+  /** Register a sugaroid laptop over XML-RPC, as a laptop does before its first backup. */
+  async register(laptop: Laptop): Promise<void> {
+    const status = await this.daemon!.status();
+    const registration = this.daemon!.plugin(status, 'registry')!.listeners.find((l) => l.name === 'registration')!;
+    const answer = await laptop.register(`http://127.0.0.1:${registration.port}/`);
+    if (answer.success !== 'OK') throw new Error(`registration refused: ${answer.error}`);
+  }
+
   private async token(): Promise<string> {
     return (await readFile(join(this.root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
   }
 
   async replication(method: 'GET' | 'POST' = 'GET'): Promise<Replication> {
     const path = method === 'POST' ? '/backup/v1/replication/run' : '/backup/v1/replication';
-    const response = await this.daemon!.fetch(path, { method, headers: { Authorization: `Bearer ${await this.token()}` } });
+    // A POST answers when its pass has ended.
+    const response = await this.daemon!.fetch(path, { method, headers: { Authorization: `Bearer ${await this.token()}` }, signal: AbortSignal.timeout(60_000) });
     if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as Replication;
   }

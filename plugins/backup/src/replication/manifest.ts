@@ -23,8 +23,10 @@ export interface Manifest {
   readonly entries: readonly ManifestEntry[];
 }
 
-/** What a walk of the folder found, before the files are hashed. */
-export type FoundEntry = Exclude<ManifestEntry, { type: 'file' }> | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number };
+/** What a walk of the folder found, before the files are hashed; a file also says which inode it is. */
+export type FoundEntry =
+  | Exclude<ManifestEntry, { type: 'file' }>
+  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number; readonly inode: string };
 
 /** The snapshot folder's own mode and time. */
 export async function rootOf(folder: string): Promise<Manifest['root']> {
@@ -45,7 +47,7 @@ export async function walkSnapshot(root: string): Promise<FoundEntry[]> {
         found.push({ type: 'dir', path, mode: info.mode & 0o7777, mtime });
         await visit(path);
       } else if (info.isFile()) {
-        found.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size });
+        found.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size, inode: `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}` });
       } else if (info.isSymbolicLink()) {
         found.push({ type: 'symlink', path, mtime, target: await readlink(join(root, path)) });
       }

@@ -8,8 +8,7 @@
  */
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Bucket } from './bucket.js';
-import { OBJECTS, objectNameOf } from './layout.js';
+import { objectNameOf } from './layout.js';
 
 export class ObjectIndex {
   private constructor(
@@ -18,8 +17,8 @@ export class ObjectIndex {
     private handle: FileHandle,
   ) {}
 
-  /** Open the index for `bucket` (rebuilt from a listing when missing or for another bucket). */
-  static async open(file: string, bucket: Bucket, identity: string, signal?: AbortSignal): Promise<{ index: ObjectIndex; rebuilt: boolean }> {
+  /** Open the index named `identity` (rebuilt from `listing`, the keys under `objects/`, when missing or for another bucket). */
+  static async open(file: string, identity: string, listing: () => AsyncIterable<{ key: string }>): Promise<{ index: ObjectIndex; rebuilt: boolean }> {
     await mkdir(dirname(file), { recursive: true, mode: 0o750 });
     const text = await readFile(file, 'utf8').catch(() => null);
     const lines = text?.split('\n') ?? [];
@@ -30,7 +29,7 @@ export class ObjectIndex {
       return { index: new ObjectIndex(file, known, await open(file, 'a')), rebuilt: false };
     }
     const known = new Set<string>();
-    for await (const item of bucket.list(OBJECTS, signal)) {
+    for await (const item of listing()) {
       const name = objectNameOf(item.key);
       if (name) known.add(name);
     }
@@ -46,16 +45,42 @@ export class ObjectIndex {
     return this.known.size;
   }
 
-  /** Remember an acknowledged upload; resolves once it is on disk. */
-  async add(name: string): Promise<void> {
-    if (this.known.has(name)) return;
+  /**
+   * Remember an acknowledged upload; resolves once it is on disk. Names added
+   * while a write is under way go together in the next one: one sync for many
+   * uploads, not one each.
+   */
+  add(name: string): Promise<void> {
+    if (this.known.has(name)) return this.tail;
     this.known.add(name);
-    await this.handle.write(`${name}\n`);
+    this.pending.push(name);
+    if (!this.batch) {
+      const batch = this.tail.catch(() => {}).then(() => {
+        this.batch = null;
+        const names = this.pending;
+        this.pending = [];
+        return this.write(names);
+      });
+      this.batch = batch;
+      this.tail = batch;
+    }
+    return this.batch;
+  }
+
+  private pending: string[] = [];
+  /** The write that names added now will go in, while it has not started. */
+  private batch: Promise<void> | null = null;
+  /** The last write scheduled. */
+  private tail: Promise<void> = Promise.resolve();
+
+  private async write(names: readonly string[]): Promise<void> {
+    await this.handle.write(names.map((name) => `${name}\n`).join(''));
     await this.handle.datasync();
   }
 
   /** Forget objects the sweep deleted: the file is written anew without them. */
   async remove(names: Iterable<string>, identity: string): Promise<void> {
+    await this.tail.catch(() => {});
     for (const name of names) this.known.delete(name);
     await this.handle.close();
     await writeAll(this.file, identity, this.known);
@@ -63,6 +88,7 @@ export class ObjectIndex {
   }
 
   async close(): Promise<void> {
+    await this.tail.catch(() => {});
     await this.handle.close();
   }
 }

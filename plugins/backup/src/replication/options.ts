@@ -35,7 +35,7 @@ export const replicationOptions = {
   s3_region: option.text('us-east-1'),
   /** A file of `aws_access_key_id = ...` and `aws_secret_access_key = ...` lines, mode 0600; unset: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
   s3_credentials: option.path().optional(),
-  /** How often new snapshots are looked for, besides right after each backup. */
+  /** How often new snapshots are looked for, besides at start and right after each backup; 0: only then. */
   replicate_interval: option.duration(60 * 60_000),
   /** Uploads (and hashing jobs) at once. */
   replicate_concurrency: option.integer({ min: 1, max: 256 }, 16),

@@ -69,7 +69,8 @@ export class Replicator {
   private lastPass: PassFigures | null = null;
   private lastSuccess: string | null = null;
   private lastError: ReplicationStatus['lastError'] = null;
-  private lastSweep = 0;
+  /** A sweep runs when something was pruned, or once a grace period has gone by since start or the last sweep. */
+  private lastSweep = Date.now();
   private readonly totals = { sentObjects: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
 
   constructor(

@@ -5,7 +5,9 @@
  * hidden name and renamed into place when done; files equal to one already
  * restored for the laptop are hard links to it, as the snapshots were. An
  * object that is missing, or whose bytes do not match, is reported and its
- * file left out; nothing is restored silently in its place.
+ * file left out; nothing is restored silently in its place. A laptop without
+ * `datastore-current` gets one linked from its latest snapshot, so its next
+ * backup sends only what changed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -14,7 +16,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupErrors } from '../errors.js';
-import { LATEST } from '../laptop-folder.js';
+import { linkTree } from '../hardlink-copy.js';
+import { CURRENT, LATEST } from '../laptop-folder.js';
 import type { Bucket } from './bucket.js';
 import { objectKey } from './layout.js';
 import { parseManifest, type Manifest } from './manifest.js';
@@ -90,7 +93,9 @@ export async function restoreFromBucket(options: RestoreOptions): Promise<Restor
       report.snapshots++;
       options.progress?.(`${serial} ${snapshot}: ${manifest.entries.length} entries`);
     }
-    await pointLatestIfUnset(dir, list.at(-1)!.snapshot);
+    const latest = await pointLatestIfUnset(dir, list.at(-1)!.snapshot);
+    // The laptop's next backup then sends only what changed since its latest snapshot, as it would have before.
+    if (latest && !(await lstat(join(dir, CURRENT)).catch(() => null))) await linkTree(join(dir, latest), join(dir, CURRENT));
   }
   return report;
 }
@@ -146,7 +151,7 @@ async function restoreSnapshot(
             break;
           }
           await chmod(file.at, file.mode);
-          await utimes(file.at, file.mtime / 1000, file.mtime / 1000);
+          await setTime(file.at, file.mtime);
           source = { path: file.at, mode: file.mode, mtime: file.mtime };
           restored.set(digest, source);
         }
@@ -161,14 +166,24 @@ async function restoreSnapshot(
   const entries = [...manifest.entries].reverse();
   for (const entry of entries) {
     const path = join(building, entry.path);
-    if (entry.type === 'symlink') await lutimes(path, entry.mtime / 1000, entry.mtime / 1000);
+    if (entry.type === 'symlink') await setTime(path, entry.mtime, lutimes);
     if (entry.type === 'dir') {
       await chmod(path, entry.mode);
-      await utimes(path, entry.mtime / 1000, entry.mtime / 1000);
+      await setTime(path, entry.mtime);
     }
   }
   await chmod(building, manifest.root.mode);
-  await utimes(building, manifest.root.mtime / 1000, manifest.root.mtime / 1000);
+  await setTime(building, manifest.root.mtime);
+}
+
+/**
+ * Set a time kept in whole milliseconds. Node passes seconds as a double, and
+ * `x.655` may reach the kernel as `x.654999…`: aiming at the middle of the
+ * millisecond reads back as the same millisecond.
+ */
+function setTime(path: string, ms: number, set: typeof utimes = utimes): Promise<void> {
+  const seconds = (ms + 0.5) / 1000;
+  return set(path, seconds, seconds);
 }
 
 /** A file restored for the laptop, that later files of the same content link to. */
@@ -223,11 +238,13 @@ async function copyLocal(from: string, to: string): Promise<Fetched> {
   return 'ok';
 }
 
-/** Point `datastore-latest` at `snapshot` unless it already points somewhere. */
-async function pointLatestIfUnset(dir: string, snapshot: string): Promise<void> {
+/** Point `datastore-latest` at `snapshot` unless it already points to a snapshot here; resolves with where it points. */
+async function pointLatestIfUnset(dir: string, snapshot: string): Promise<string | null> {
   const link = join(dir, LATEST);
   const current = await readlink(link).catch(() => null);
-  if (current !== null && (await lstat(join(dir, current)).catch(() => null))) return;
+  if (current !== null && (await lstat(join(dir, current)).catch(() => null))) return current;
+  if (!(await lstat(join(dir, snapshot)).catch(() => null))) return null;
   await unlink(link).catch(() => {});
   await symlink(snapshot, link);
+  return snapshot;
 }

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Bucket } from './bucket.js';
-import type { HashPool } from './hash-pool.js';
+import type { FileDigest, HashPool } from './hash-pool.js';
 import { manifestKey, objectKey } from './layout.js';
 import { MANIFEST_VERSION, rootOf, walkSnapshot, type Manifest, type ManifestEntry } from './manifest.js';
 import type { ObjectIndex } from './object-index.js';
@@ -22,9 +22,32 @@ export interface UploadDeps {
   readonly sealing: Sealing;
   readonly throttle: Throttle;
   readonly concurrency: number;
+  /**
+   * Digests by inode (device, number, size, times): snapshots are hard-link
+   * copies, so a file unchanged since the last snapshot is the same inode and
+   * is not read again.
+   */
+  readonly digests: DigestCache;
   /** Throws to stop before the next object (outside the replication window). */
   checkWindow(): void;
   onRetry(err: unknown, attempt: number): void;
+}
+
+/** Digests of files already hashed, by inode; the least recently added go first past `limit`. */
+export class DigestCache {
+  private readonly known = new Map<string, FileDigest>();
+
+  constructor(private readonly limit = 1_000_000) {}
+
+  get(inode: string): FileDigest | undefined {
+    return this.known.get(inode);
+  }
+
+  set(inode: string, digest: FileDigest): void {
+    this.known.delete(inode);
+    this.known.set(inode, digest);
+    if (this.known.size > this.limit) this.known.delete(this.known.keys().next().value!);
+  }
 }
 
 /** What one snapshot's upload did. */
@@ -82,7 +105,8 @@ export async function uploadSnapshot(
         continue;
       }
       const path = join(folder, entry.path);
-      const { digest, size } = await deps.hashes.hash(path);
+      const { digest, size } = deps.digests.get(entry.inode) ?? (await deps.hashes.hash(path));
+      deps.digests.set(entry.inode, { digest, size });
       const objectName = deps.sealing.objectName(digest);
       if (deps.index.has(objectName) && !inFlight.has(objectName)) counts.skipped++;
       else {
@@ -92,7 +116,7 @@ export async function uploadSnapshot(
           throw err;
         });
       }
-      entries[at] = { ...entry, size, sha256: digest };
+      entries[at] = { type: 'file', path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
       counts.files++;
       counts.bytes += size;
       progress(size);

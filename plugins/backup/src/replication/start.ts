@@ -10,10 +10,12 @@ import type { BackupConfig } from '../config.js';
 import { BackupErrors } from '../errors.js';
 import type { LaptopFolders } from '../laptop-folder.js';
 import { HashPool } from './hash-pool.js';
+import { OBJECTS } from './layout.js';
 import { registerReplicationMetrics } from './metrics.js';
 import { ObjectIndex } from './object-index.js';
 import type { BucketTarget } from './options.js';
 import { Replicator } from './replicator.js';
+import { DigestCache } from './snapshot-upload.js';
 import { keyFile, replicationParts } from './setup.js';
 import { Throttle } from './throttle.js';
 
@@ -37,7 +39,7 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
   if (parts.keyCreated) {
     log.warn({ key: keyFile(config, ctx.etcDir) }, 'replication key made: keep a copy of it away from this server; without it nothing in the bucket can be restored');
   }
-  const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.bucket, parts.identity, ctx.signal);
+  const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => parts.bucket.list(OBJECTS, ctx.signal));
   if (rebuilt) log.info({ objects: index.size, target: parts.bucket.url }, 'index of objects in the bucket rebuilt from a listing');
   const hashes = new HashPool(Math.min(config.replicate_concurrency, 4));
   const replicator = new Replicator({
@@ -47,6 +49,7 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     sealing: parts.sealing,
     throttle: new Throttle(config.replicate_rate),
     concurrency: config.replicate_concurrency,
+    digests: new DigestCache(),
     folders,
     store,
     windows: config.replicate_windows,
@@ -57,8 +60,8 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     now: () => ctx.clock.now(),
   }, ctx.signal);
 
-  const timer = setInterval(() => void replicator.run(), config.replicate_interval);
-  timer.unref();
+  const timer = config.replicate_interval > 0 ? setInterval(() => void replicator.run(), config.replicate_interval) : undefined;
+  timer?.unref();
   ctx.signal.addEventListener('abort', () => {
     clearInterval(timer);
     void hashes.close();
