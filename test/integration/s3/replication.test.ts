@@ -23,10 +23,12 @@ const SHARED = fill('shared document', 300 * 1024);
 let gateway: Gateway;
 const schools: School[] = [];
 let work: string;
+/** Outside CI, a machine without Ceph's packages skips the suite; under CI it runs and fails. */
+const skip = skipWithout(HAS_GATEWAY);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 's3-laptops-'));
-  gateway = await Gateway.start();
+  if (!skip) gateway = await Gateway.start();
 }, 90_000);
 
 afterAll(async () => {
