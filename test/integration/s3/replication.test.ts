@@ -260,6 +260,25 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(await treeState(join(sealed.users, 'SHC0000000F'))).toEqual({ ...original, ...currentFrom(original) });
   });
 
+  it('keeps backing up while the bucket cannot be reached, reports why, and replicates once it can', async () => {
+    const later = await School.make(gateway, 'school-later');
+    schools.push(later);
+    await writeSnapshot(later.users, 'SHC0000000B', FIRST, journalTree('later', 2, 4096));
+    await later.start();
+    const status = await later.daemon!.status();
+    expect(later.daemon!.plugin(status, 'backup')?.state).toBe('running');
+    const failed = await later.replication('POST');
+    expect(failed.state).toBe('failed');
+    expect(failed.lastError?.code).toBe('BACKUP_ERR_REPLICATION_FAILED');
+    expect(failed.lastError?.message).toContain('s3://school-later/school/');
+    expect(await (await later.daemon!.fetch('/metrics')).text()).toMatch(/^sugar_server_backup_replication_failed 1$/m);
+
+    await gateway.createBucket('school-later');
+    const replicated = await later.replication('POST');
+    expect(replicated.state).toBe('idle');
+    expect(replicated.laptops).toEqual({ SHC0000000B: FIRST });
+  });
+
   it('prunes in the bucket what retention pruned here, and sweeps objects no snapshot names', async () => {
     const pruned = await school('school-pruned', 'replicate_grace = 0s\n');
     const old = journalTree('old', 2, 8 * 1024);

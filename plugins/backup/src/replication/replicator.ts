@@ -14,10 +14,17 @@ import type { LaptopFolders } from '../laptop-folder.js';
 import { listSnapshots } from '../snapshots.js';
 import type { Bucket } from './bucket.js';
 import { walkSnapshot } from './manifest.js';
+import type { ObjectIndex } from './object-index.js';
 import { uploadSnapshot, type UploadDeps } from './snapshot-upload.js';
 import { listManifests, sweepObjects } from './sweep.js';
 
-export interface ReplicatorDeps extends Omit<UploadDeps, 'checkWindow' | 'onRetry'> {
+export interface ReplicatorDeps extends Omit<UploadDeps, 'checkWindow' | 'onRetry' | 'index'> {
+  /**
+   * The index of objects in the bucket, opened by the first pass that needs
+   * it (a rebuild lists the bucket): a gateway that is down when the daemon
+   * starts fails that pass, not the backup service.
+   */
+  openIndex(): Promise<ObjectIndex>;
   readonly bucket: Bucket;
   readonly folders: LaptopFolders;
   readonly store: Store<BackupDocument>;
@@ -72,6 +79,7 @@ export class Replicator {
   /** A sweep runs when something was pruned, or once a grace period has gone by since start or the last sweep. */
   private lastSweep = Date.now();
   private readonly totals = { sentObjects: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
+  private index: ObjectIndex | null = null;
 
   constructor(
     private readonly deps: ReplicatorDeps,
@@ -92,6 +100,12 @@ export class Replicator {
       this.running = null;
     })();
     return this.running;
+  }
+
+  /** After the last pass: release the index. */
+  async close(): Promise<void> {
+    await this.running?.catch(() => {});
+    await this.index?.close().catch(() => {});
   }
 
   status(): ReplicationStatus {
@@ -131,8 +145,10 @@ export class Replicator {
       }
       // The backlog is counted outside the windows too: it is what the admin waits for.
       if (!this.inWindow()) throw new OutsideWindow();
+      const index = (this.index ??= await this.deps.openIndex());
       const uploadDeps: UploadDeps = {
         ...this.deps,
+        index,
         checkWindow: () => {
           if (!this.inWindow()) throw new OutsideWindow();
         },
@@ -161,7 +177,7 @@ export class Replicator {
       figures.prunedManifests = await this.mirrorRetention();
       if (figures.prunedManifests > 0 || Date.now() - this.lastSweep >= this.deps.graceMs) {
         const swept = await sweepObjects(this.deps.bucket, this.deps.sealing, this.deps.graceMs, this.deps.now(), this.deps.concurrency, this.signal);
-        if (swept.deleted.length) await this.deps.index.remove(swept.deleted, this.deps.identity);
+        if (swept.deleted.length) await index.remove(swept.deleted, this.deps.identity);
         this.lastSweep = Date.now();
         figures.sweptObjects = swept.deleted.length;
         this.totals.sweptObjects += swept.deleted.length;

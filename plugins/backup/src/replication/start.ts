@@ -39,12 +39,15 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
   if (parts.keyCreated) {
     log.warn({ key: keyFile(config, ctx.etcDir) }, 'replication key made: keep a copy of it away from this server; without it nothing in the bucket can be restored');
   }
-  const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => parts.bucket.list(OBJECTS, ctx.signal));
-  if (rebuilt) log.info({ objects: index.size, target: parts.bucket.url }, 'index of objects in the bucket rebuilt from a listing');
+  const openIndex = async () => {
+    const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => parts.bucket.list(OBJECTS, ctx.signal));
+    if (rebuilt) log.info({ objects: index.size, target: parts.bucket.url }, 'index of objects in the bucket rebuilt from a listing');
+    return index;
+  };
   const hashes = new HashPool(Math.min(config.replicate_concurrency, 4));
   const replicator = new Replicator({
     bucket: parts.bucket,
-    index,
+    openIndex,
     hashes,
     sealing: parts.sealing,
     throttle: new Throttle(config.replicate_rate),
@@ -66,7 +69,7 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     clearInterval(timer);
     void hashes.close();
     parts.bucket.client.destroy();
-    void index.close().catch(() => {});
+    void replicator.close();
   });
   registerReplicationMetrics(ctx, () => replicator.status());
 
@@ -79,6 +82,6 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     c.body = replicator.status();
   });
   void replicator.run();
-  log.info({ target: parts.bucket.url, encrypted: parts.sealing.encrypted, objects: index.size }, 'replicating snapshots to S3');
+  log.info({ target: parts.bucket.url, encrypted: parts.sealing.encrypted }, 'replicating snapshots to S3');
   return replicator;
 }
