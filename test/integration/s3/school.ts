@@ -5,7 +5,8 @@
  * laptops' side is the backup suites' subject, not this one's).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, lstat, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BASE_CONFIG, DaemonProcess, makeRoot, type CommandResult } from '../../harness/index.js';
 import { BACKUP_CONFIG } from '../backup/backup-server.js';
@@ -49,8 +50,18 @@ export class School {
     return join(this.root, 'var/lib/sugar-server/backup/users');
   }
 
+  /** A started school's config folder, whose SSH host keys later schools take: making RSA keys costs seconds each start. */
+  private static keysFrom: string | null = null;
+
   async start(): Promise<DaemonProcess> {
+    const etc = join(this.root, 'etc/sugar-server');
+    if (School.keysFrom && School.keysFrom !== etc) {
+      for (const name of await readdir(School.keysFrom)) {
+        if (name.startsWith('backup-ssh-host-')) await copyFile(join(School.keysFrom, name), join(etc, name), constants.COPYFILE_EXCL).catch(() => {});
+      }
+    }
     this.daemon = await DaemonProcess.startIn(this.root);
+    School.keysFrom ??= etc;
     return this.daemon;
   }
 
@@ -111,7 +122,7 @@ export async function writeSnapshot(users: string, serial: string, name: string,
     await utimes(join(dir, path), mtime, mtime);
   }
   const latest = join(users, serial, 'datastore-latest');
-  await lstat(latest).then(async () => (await import('node:fs/promises')).unlink(latest), () => {});
+  await unlink(latest).catch(() => {});
   await symlink(name, latest);
 }
 
