@@ -187,7 +187,7 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
 
   it('resumes after the daemon is killed mid-replication, without sending again what was acknowledged', async () => {
     const files = 24;
-    const killed = await school('school-killed', 'replicate_rate = 2M\nreplicate_concurrency = 4\n');
+    const killed = await school('school-killed', 'replicate_rate = 1M\nreplicate_concurrency = 4\n');
     await writeSnapshot(killed.users, 'SHC0000000D', FIRST, bigTree('killed', files));
     await killed.start();
     const present = await objectsOnceAtLeast(killed, 6);
