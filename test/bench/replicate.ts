@@ -11,13 +11,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { generateJournal } from 'sugaroid';
-import { BASE_CONFIG, DaemonProcess, makeRoot } from '../harness/index.js';
+import { BASE_CONFIG, DaemonProcess, filesUnder, makeRoot } from '../harness/index.js';
 import { Gateway } from '../integration/s3/gateway.js';
 
 const run = promisify(execFile);
@@ -79,16 +79,6 @@ async function runRestic(users: string, env: NodeJS.ProcessEnv, gateway: Gateway
   return { seconds, cpu: (fields[13]! + fields[14]!) / 100, sent: (await bucketBytes(gateway, 'bench-restic')) - before };
 }
 
-/** Files under `dir`, relative. */
-async function filesUnder(dir: string, relative = ''): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(join(dir, relative), { withFileTypes: true })) {
-    const path = relative ? join(relative, entry.name) : entry.name;
-    if (entry.isDirectory()) found.push(...(await filesUnder(dir, path)));
-    else if (entry.isFile()) found.push(path);
-  }
-  return found;
-}
 
 /** A new snapshot as the plugin makes one: a hard-link copy, then `fraction` of the files replaced (new inodes, as rsync writes them). */
 async function nextSnapshot(laptop: string, fraction: number): Promise<{ files: number; bytes: number }> {

@@ -9,3 +9,4 @@ export { until } from './wait.js';
 export { UplinkProxy, jsonAnswer, type Answer, type Rewrite } from './uplink-proxy.js';
 export { captureManifest, keygen, manifestOf, signatureBy, signKeys, type CapturedManifest, type FeedKey } from './feed-keys.js';
 export { activation, DEPLOYMENT_KEY, makeLease } from './leases.js';
+export { filesUnder } from './files.js';
