@@ -11,6 +11,9 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, coreAdminRouter, ensureAdminToken, hasAdminToken, readAdminToken } from './admin.js';
+import { AdminConsole } from './admin-console/console.js';
+import { Overview } from './admin-console/overview.js';
+import { PageDirectory } from './admin-console/pages.js';
 import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
@@ -60,6 +63,7 @@ export class Daemon {
   private readonly http: MainHttpServer;
   private readonly feeds: DeploymentFeeds;
   private readonly fleet: DeploymentFleet;
+  private readonly adminConsole: AdminConsole;
   readonly host: PluginHost;
   readonly container: DependencyContainer;
 
@@ -92,6 +96,7 @@ export class Daemon {
     const gate = (ctx: Context) => maintenance.check(ctx, (request) => hasAdminToken(request, this.credential.token));
     this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit, gate });
     const requireAdmin = adminGuard(() => this.credential.token);
+    const adminPages = new PageDirectory();
     this.host = new PluginHost(
       log,
       {
@@ -112,6 +117,7 @@ export class Daemon {
         drainMs: core.core.drain_timeout,
         watchdog: new Watchdog(log, metrics),
         gate,
+        adminPages,
       },
       hostTimeouts(core),
     );
@@ -143,6 +149,27 @@ export class Daemon {
       fleet: () => fleet.summary(),
     });
     this.http.serveCore('/status', statusRoute(board));
+    const overview = new Overview({
+      paths,
+      log,
+      maintenance,
+      pages: adminPages,
+      status: () => board.document(),
+      mainUrl: () => this.url,
+      console: () => this.adminConsole.address,
+      mdns: () => this.plan.core.mdns,
+      reload: () => this.reload(),
+    });
+    this.adminConsole = new AdminConsole({
+      log,
+      metrics,
+      etcDir: paths.etc,
+      dataDir: paths.data,
+      pages: adminPages,
+      adminToken: () => this.credential.token,
+      core: overview,
+      running: (service) => host.list().some((p) => p.service === service && p.state === 'running'),
+    }, core.admin);
     this.http.serveCore('/metrics', metricsRoute(metrics));
     // ':' cannot start a service name, so no plugin's router can take these slots.
     this.http.mount(':feeds', feeds.publisher.router);
@@ -207,16 +234,18 @@ export class Daemon {
     try {
       await this.http.listen(http.port, http.address);
       this.log.info({ url: this.url }, `HTTP listening at ${this.url}; starting plugins`);
+      await this.adminConsole.start(http.address);
       await this.feeds.apply(this.feedKeys, this.plan.core.feeds);
       this.chooseAttribution(this.plan);
       await this.host.apply(this.plan.services);
       await this.fleet.apply(this.plan.core);
       this.announce();
-      await writeRunFiles(this.paths, this.url);
+      await writeRunFiles(this.paths, this.url, this.adminConsole.address);
       this.state = 'running';
       this.log.info({ url: this.url }, `sugar-server ready at ${this.url}`);
     } catch (err) {
       await this.http.close(0);
+      await this.adminConsole.close(0);
       await this.lock.release();
       throw err;
     }
@@ -264,6 +293,7 @@ export class Daemon {
       }
       this.warnAboutRestartOnly(this.plan.core, next.core);
       this.log.level = next.core.log.level;
+      this.adminConsole.reconfigure(next.core.admin);
       this.host.timeouts = hostTimeouts(next.core);
       this.plan = next;
       this.feedKeys = feedKeys;
@@ -288,7 +318,7 @@ export class Daemon {
       this.log.info({ reason }, 'sugar-server stopping');
       const drainMs = this.plan.core.core.drain_timeout;
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
-      await this.http.close(drainMs);
+      await Promise.all([this.http.close(drainMs), this.adminConsole.close(drainMs)]);
       await this.fleet.stop();
       this.feeds.stop();
       await this.host.stopAll();

@@ -120,6 +120,7 @@ export class ChildPlugin {
       reportStatus: (source: () => StatusDetails) => {
         this.statusSource = source;
       },
+      admin: { page: cannot('add an admin console page (ctx.admin.page)') },
     };
   }
 
