@@ -38,3 +38,19 @@ export type { BodyOptions } from './http/body.js';
 export type { Store } from './storage.js';
 export { syncDir } from './storage.js';
 export type { Logger } from './log.js';
+export { html, isHtml, Html } from './admin-console/html.js';
+export type { HtmlValue } from './admin-console/html.js';
+export { barChart } from './admin-console/charts.js';
+export type { Bar, BarChartSpec } from './admin-console/charts.js';
+export { LANGUAGES, pickLanguage } from './admin-console/i18n.js';
+export type { Catalogues, Language, Params } from './admin-console/i18n.js';
+export type {
+  AdminActionRequest,
+  AdminActionResult,
+  AdminDownload,
+  AdminPageRequest,
+  AdminPages,
+  AdminPageSpec,
+  AdminView,
+} from './admin-console/pages.js';
+export type { UploadedFile } from './admin-console/forms.js';

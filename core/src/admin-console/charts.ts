@@ -37,7 +37,12 @@ export function barChart(spec: BarChartSpec): Html {
 ${bars.map((bar, i) => {
     const h = Math.round((bar.value / max) * plot);
     const x = AXIS + i * slot;
-    return html`<rect class="bar" x="${x + slot * 0.15}" y="${TOP + plot - h}" width="${Math.max(1, slot * 0.7)}" height="${h}"><title>${bar.label}: ${bar.value}</title></rect>${i % labelEvery === 0 ? html`<text x="${x}" y="${height - 8}">${bar.label}</text>` : ''}`;
+    return html`<rect class="bar" x="${tenths(x + slot * 0.15)}" y="${TOP + plot - h}" width="${tenths(Math.max(1, slot * 0.7))}" height="${h}"><title>${bar.label}: ${bar.value}</title></rect>${i % labelEvery === 0 ? html`<text x="${tenths(x)}" y="${height - 8}">${bar.label}</text>` : ''}`;
   })}
 </svg>`;
+}
+
+/** Coordinates to a tenth of a pixel: enough for any screen, and a short page. */
+function tenths(value: number): number {
+  return Math.round(value * 10) / 10;
 }

@@ -271,7 +271,7 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
       const form = ctx.state.form as Form;
       const action = form.fields.get('_action') ?? '';
       const actionRequest: AdminActionRequest = { ...request, fields: form.fields, files: form.files };
-      const log = this.deps.log.child({ account: session.account, page: request.path, action });
+      const log = this.deps.log.child({ account: session.account, page: request.path, action, fields: loggedFields(form) });
       try {
         view = page ? await this.pageAction(page, action, actionRequest) : await this.coreAction(action, actionRequest);
         log.info(`admin console: ${action} done`);
@@ -386,3 +386,13 @@ function localPath(raw: unknown): string {
   return path.startsWith('/') && !path.startsWith('//') && !path.includes('\\') ? path : '/';
 }
 
+
+const LOGGED_VALUE = 200;
+
+/** What a form changed, for the log: its fields but the CSRF token, cut short, and the names of its files. */
+function loggedFields(form: Form): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form.fields) if (!name.startsWith('_')) fields[name] = value.length > LOGGED_VALUE ? `${value.slice(0, LOGGED_VALUE)}…` : value;
+  for (const [name, file] of form.files) fields[name] = `${file.name} (${file.data.length} bytes)`;
+  return fields;
+}
