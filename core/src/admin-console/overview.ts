@@ -92,13 +92,12 @@ ${doc.plugins.map((plugin) => {
     const state = plugin.enabled ? plugin.state : 'off';
     const page = plugin.state === 'running' ? pages.find((p) => p.service === plugin.service) : undefined;
     const action = plugin.enabled ? 'plugin-off' : 'plugin-on';
-    const label = fill(plugin.enabled ? words.switchOffLabel : words.switchOnLabel, { service: plugin.service });
     return html`<tr>
 <th scope="row">${page ? html`<a href="${page.path}">${plugin.service}</a>` : plugin.service}</th>
 <td>${plugin.package ?? '-'}</td><td>${plugin.version ?? '-'}</td>
 <td class="state-${state}">${words.states[state] ?? state}</td>
 <td>${plugin.error ? html`${plugin.error.message} <code>${plugin.error.code}</code>` : ''}</td>
-<td><form method="post" action="/" class="inline">${request.formFields(action)}<input type="hidden" name="service" value="${plugin.service}"><button type="submit" class="${plugin.enabled ? 'secondary' : ''}" aria-label="${label}">${plugin.enabled ? words.switchOff : words.switchOn}</button></form></td>
+<td><form method="post" action="/" class="inline">${request.formFields(action)}<input type="hidden" name="service" value="${plugin.service}"><button type="submit" class="${plugin.enabled ? 'secondary' : ''}">${plugin.enabled ? words.switchOff : words.switchOn}<span class="visually-hidden"> ${plugin.service}</span></button></form></td>
 </tr>`;
   })}
 </tbody></table></div>

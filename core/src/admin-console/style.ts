@@ -4,6 +4,7 @@ body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1d1d1d;background:#f6f5f
 a{color:#0b57a4}
 a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #e0a030;outline-offset:2px}
 .skip{position:absolute;left:-999em}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .skip:focus{left:1em;top:1em;background:#fff;padding:.5em;z-index:1}
 header{background:#23395b;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:.5em 1.5em;align-items:center}
 header a{color:#fff}
@@ -18,7 +19,7 @@ h2{font-size:1.2em;margin:1.5em 0 .5em}
 section{background:#fff;border:1px solid #d8d4c8;border-radius:.5em;padding:.5em 1em 1em;margin-bottom:1em}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.35em .5em;border-bottom:1px solid #e3e0d6;vertical-align:top}
+th,td{text-align:left;padding:.35em .5em;border-bottom:1px solid #e3e0d6;vertical-align:top;overflow-wrap:anywhere}
 th{background:#efede6}
 button,.button{font:inherit;padding:.35em .9em;border-radius:.3em;border:1px solid #23395b;background:#23395b;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#23395b}

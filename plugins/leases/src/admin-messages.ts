@@ -7,7 +7,7 @@ type Key =
   | 'expiringHeading' | 'expiringNone' | 'expiredHeading' | 'expiredNone' | 'withoutHeading' | 'withoutNone' | 'registryOff'
   | 'serial' | 'nick' | 'expires' | 'daysLeft' | 'daysAgo' | 'more'
   | 'importHeading' | 'importLabel' | 'importHint' | 'importButton' | 'importDone' | 'importRefused' | 'reason' | 'importNoFile'
-  | 'stolenHeading' | 'stolenNone' | 'stolenAddLabel' | 'stolenAdd' | 'stolenRemove' | 'stolenRemoveLabel' | 'since' | 'sources' | 'source.local' | 'source.upstream';
+  | 'stolenHeading' | 'stolenNone' | 'stolenAddLabel' | 'stolenAdd' | 'stolenRemove' | 'since' | 'sources' | 'source.local' | 'source.upstream';
 
 export const LEASES_WORDS: Catalogues<Key> = {
   en: {
@@ -48,7 +48,6 @@ export const LEASES_WORDS: Catalogues<Key> = {
     stolenAddLabel: 'Serial of a stolen laptop',
     stolenAdd: 'Mark stolen',
     stolenRemove: 'Remove mark',
-    stolenRemoveLabel: 'Remove the stolen mark of {serial}',
     since: 'Since',
     sources: 'Marked by',
     'source.local': 'this school',
@@ -92,7 +91,6 @@ export const LEASES_WORDS: Catalogues<Key> = {
     stolenAddLabel: 'Número de serie de un portátil robado',
     stolenAdd: 'Marcar como robado',
     stolenRemove: 'Quitar la marca',
-    stolenRemoveLabel: 'Quitar la marca de robado de {serial}',
     since: 'Desde',
     sources: 'Marcado por',
     'source.local': 'esta escuela',
@@ -136,7 +134,6 @@ export const LEASES_WORDS: Catalogues<Key> = {
     stolenAddLabel: 'Numéro de série d’un ordinateur volé',
     stolenAdd: 'Marquer volé',
     stolenRemove: 'Retirer la marque',
-    stolenRemoveLabel: 'Retirer la marque volé de {serial}',
     since: 'Depuis',
     sources: 'Marqué par',
     'source.local': 'cette école',

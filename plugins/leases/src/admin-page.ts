@@ -138,6 +138,6 @@ function stolen(request: AdminPageRequest, service: LeasesService): Html {
 ${entries.length === 0 ? html`<p>${t('stolenNone')}</p>` : html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">${t('serial')}</th><th scope="col">${t('since')}</th><th scope="col">${t('sources')}</th><th scope="col"><span class="muted">${t('stolenRemove')}</span></th></tr></thead>
 <tbody>${entries.map((entry) => html`<tr><th scope="row"><code>${entry.serial}</code></th><td>${entry.since.slice(0, 10)}</td><td>${entry.sources.map((s) => t(`source.${s}`)).join(', ')}</td>
-<td>${entry.sources.includes('local') ? html`<form method="post" action="${request.path}" class="inline">${request.formFields('stolen-remove')}<input type="hidden" name="serial" value="${entry.serial}"><button type="submit" class="secondary" aria-label="${t('stolenRemoveLabel', { serial: entry.serial })}">${t('stolenRemove')}</button></form>` : ''}</td></tr>`)}</tbody></table></div>`}
+<td>${entry.sources.includes('local') ? html`<form method="post" action="${request.path}" class="inline">${request.formFields('stolen-remove')}<input type="hidden" name="serial" value="${entry.serial}"><button type="submit" class="secondary">${t('stolenRemove')}<span class="visually-hidden"> ${entry.serial}</span></button></form>` : ''}</td></tr>`)}</tbody></table></div>`}
 </section>`;
 }

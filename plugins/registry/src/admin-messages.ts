@@ -3,7 +3,7 @@ import type { Catalogues } from 'sugar-server';
 
 type Key =
   | 'title' | 'search' | 'searchLabel' | 'searchHint' | 'shown' | 'serial' | 'nick' | 'keyType' | 'classGroup'
-  | 'firstRegistered' | 'lastRegistered' | 'remove' | 'removeLabel' | 'removeWarning' | 'noLaptops' | 'noMatch' | 'total';
+  | 'firstRegistered' | 'lastRegistered' | 'remove' | 'removeWarning' | 'noLaptops' | 'noMatch' | 'total';
 
 export const REGISTRY_WORDS: Catalogues<Key> = {
   en: {
@@ -20,7 +20,6 @@ export const REGISTRY_WORDS: Catalogues<Key> = {
     firstRegistered: 'First registered',
     lastRegistered: 'Last registered',
     remove: 'Remove',
-    removeLabel: 'Remove laptop {serial}',
     removeWarning: 'Removing a laptop forgets it; it registers again on its next visit to the server.',
     noLaptops: 'No laptop has registered yet.',
     noMatch: 'No laptop matches.',
@@ -39,7 +38,6 @@ export const REGISTRY_WORDS: Catalogues<Key> = {
     firstRegistered: 'Primer registro',
     lastRegistered: 'Último registro',
     remove: 'Quitar',
-    removeLabel: 'Quitar el portátil {serial}',
     removeWarning: 'Quitar un portátil lo olvida; se registra de nuevo en su próxima visita al servidor.',
     noLaptops: 'Todavía no se ha registrado ningún portátil.',
     noMatch: 'Ningún portátil coincide.',
@@ -58,7 +56,6 @@ export const REGISTRY_WORDS: Catalogues<Key> = {
     firstRegistered: 'Premier enregistrement',
     lastRegistered: 'Dernier enregistrement',
     remove: 'Retirer',
-    removeLabel: 'Retirer l’ordinateur {serial}',
     removeWarning: 'Retirer un ordinateur l’oublie ; il s’enregistre à nouveau à sa prochaine visite au serveur.',
     noLaptops: 'Aucun ordinateur ne s’est encore enregistré.',
     noMatch: 'Aucun ordinateur ne correspond.',

@@ -60,7 +60,7 @@ function table(laptops: readonly RegisteredLaptop[], path: string, request: Para
 <tbody>${laptops.map((laptop) => html`<tr>
 <th scope="row"><code>${laptop.serial}</code></th><td>${laptop.nick}</td><td>${laptop.keyType}</td><td>${laptop.classGroup ?? ''}</td>
 <td>${day(laptop.firstRegistered)}</td><td>${day(laptop.lastRegistered)}</td>
-<td><form method="post" action="${path}" class="inline">${remove}<input type="hidden" name="serial" value="${laptop.serial}"><button type="submit" class="danger" aria-label="${t('removeLabel', { serial: laptop.serial })}">${t('remove')}</button></form></td>
+<td><form method="post" action="${path}" class="inline">${remove}<input type="hidden" name="serial" value="${laptop.serial}"><button type="submit" class="danger">${t('remove')}<span class="visually-hidden"> ${laptop.serial}</span></button></form></td>
 </tr>`)}</tbody>
 </table></div>`;
 }

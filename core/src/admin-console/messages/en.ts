@@ -29,8 +29,6 @@ export const en = {
   switch: 'Switch',
   switchOn: 'Switch on',
   switchOff: 'Switch off',
-  switchOnLabel: 'Switch {service} on',
-  switchOffLabel: 'Switch {service} off',
   switchedOn: '{service} is switched on.',
   switchedOff: '{service} is switched off.',
   switchRefused: 'The configuration was refused, so nothing was changed. The problems:',

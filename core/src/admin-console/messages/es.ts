@@ -31,8 +31,6 @@ export const es: CoreWords = {
   switch: 'Interruptor',
   switchOn: 'Encender',
   switchOff: 'Apagar',
-  switchOnLabel: 'Encender {service}',
-  switchOffLabel: 'Apagar {service}',
   switchedOn: '{service} está encendido.',
   switchedOff: '{service} está apagado.',
   switchRefused: 'La configuración fue rechazada, así que no se cambió nada. Los problemas:',

@@ -31,8 +31,6 @@ export const fr: CoreWords = {
   switch: 'Interrupteur',
   switchOn: 'Activer',
   switchOff: 'Désactiver',
-  switchOnLabel: 'Activer {service}',
-  switchOffLabel: 'Désactiver {service}',
   switchedOn: '{service} est activé.',
   switchedOff: '{service} est désactivé.',
   switchRefused: 'La configuration a été refusée, rien n’a donc été changé. Les problèmes :',
