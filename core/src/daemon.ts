@@ -234,11 +234,12 @@ export class Daemon {
     try {
       await this.http.listen(http.port, http.address);
       this.log.info({ url: this.url }, `HTTP listening at ${this.url}; starting plugins`);
-      await this.adminConsole.start(http.address);
       await this.feeds.apply(this.feedKeys, this.plan.core.feeds);
       this.chooseAttribution(this.plan);
       await this.host.apply(this.plan.services);
       await this.fleet.apply(this.plan.core);
+      // After the plugins: the laptops' services come first, and their pages are there when the console opens.
+      await this.adminConsole.start(http.address);
       this.announce();
       await writeRunFiles(this.paths, this.url, this.adminConsole.address);
       this.state = 'running';
