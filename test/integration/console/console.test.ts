@@ -3,23 +3,28 @@
  * the real daemon: sign-in (and a wrong password, and the limit on failures),
  * a form posted from another site refused, a plugin switched off and on with
  * /status following, a lease bundle uploaded and the laptop (sugaroid)
- * answered on port 191, a laptop marked stolen, the laptops searched, the
+ * answered on port 191, a laptop marked stolen, the laptops searched, a
+ * backup sugaroid made and one of its Journal entries downloaded, the
  * language switch. Each page is checked with axe-core and shot at a
  * desktop's and a phone's size under test/.tmp/console/.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { Laptop } from 'sugaroid';
+import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activation, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout } from '../../harness/index.js';
 import { hasChromium, launch, screenshots, seriousViolations } from './browser.js';
 
 const PASSWORD = 'a long enough password';
-const CONFIG = `[plugins]
+/** Backup's first start makes its SSH host keys, which takes longer than the harness's 2 s on a busy machine. */
+const CONFIG = `[core]
+start_timeout = 15s
+[plugins]
 registry = on
 leases = on
+backup = on
 [registry]
 address = 127.0.0.1
 port = 0
@@ -27,6 +32,9 @@ port = 0
 address = 127.0.0.1
 port = 0
 public_key = @KEY@
+[backup]
+ssh_port = 0
+max_load = 1000
 [admin]
 login_attempts = 3
 `;
@@ -166,6 +174,33 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     await page.goto(`${consoleUrl}/p/registry/laptops`);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, 'laptops');
+  });
+
+  it('shows a backup sugaroid made, its Journal entries, and downloads one as a Journal Entry Bundle', async () => {
+    const datastore = join(daemon.root, 'ana-home/.sugar/default/datastore');
+    await generateJournal(datastore, { bytes: 64 * 1024, entries: 3 });
+    const backup = daemon.plugin(await daemon.status(), 'backup')!;
+    const sshPort = backup.listeners.find((l) => l.name === 'ssh')!.port;
+    await ana.backup('127.0.0.1', { httpPort: Number(new URL(daemon.url).port), sshPort, journal: datastore });
+    await daemon.waitForLog((l) => l.msg === 'backup complete: snapshot taken' && l.serial === ana.serial, 20_000);
+
+    await page.goto(`${consoleUrl}/`);
+    await page.getByRole('link', { name: 'Backups', exact: true }).click();
+    await page.getByRole('link', { name: ana.serial }).click();
+    expect(await textOf(page.getByRole('heading', { level: 2 }).first())).toContain(ana.serial);
+    const entries = page.getByRole('table').last().getByRole('row');
+    await entries.nth(3).waitFor();
+    expect(await entries.count()).toBe(4);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download / }).first().click()]);
+    expect(download.suggestedFilename()).toMatch(/^[A-Za-z0-9-]{36}\.xoj$/);
+    const bundle = await readFile((await download.path())!);
+    expect(bundle.subarray(0, 2).toString()).toBe('PK');
+    expect(bundle.includes(Buffer.from(`${download.suggestedFilename().slice(0, 36)}/_metadata.json`))).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshots(page, 'backup-laptop');
+    await page.goto(`${consoleUrl}/p/backup/backups`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshots(page, 'backups');
   });
 
   it('speaks the language asked for: the switch, and Accept-Language before any choice', async () => {
