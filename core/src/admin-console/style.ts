@@ -26,6 +26,8 @@ button.secondary{background:#fff;color:#23395b}
 button.danger{background:#a61b1b;border-color:#a61b1b}
 input,select,textarea{font:inherit;padding:.3em .4em;border:1px solid #6b6b6b;border-radius:.3em;max-width:100%}
 label{display:block;font-weight:600;margin:.5em 0 .2em}
+label.inline-label{display:inline;font-weight:normal}
+ul.versions{list-style:none;margin:0;padding:0}
 form.inline{display:inline}
 form.row{display:flex;flex-wrap:wrap;gap:.5em;align-items:end}
 .state-running{color:#17692c;font-weight:bold}

@@ -4,8 +4,8 @@
  * a form posted from another site refused, a plugin switched off and on with
  * /status following, a lease bundle uploaded and the laptop (sugaroid)
  * answered on port 191, a laptop marked stolen, the laptops searched, a
- * backup sugaroid made and one of its Journal entries downloaded, the
- * language switch. Each page is checked with axe-core and shot at a
+ * backup sugaroid made and one of its Journal entries downloaded, an `.xo`
+ * uploaded and offered to laptops, the language switch. Each page is checked with axe-core and shot at a
  * desktop's and a phone's size under test/.tmp/console/.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activation, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout } from '../../harness/index.js';
+import { buildXo } from '../../fixtures/xo-builder.js';
 import { hasChromium, launch, screenshots, seriousViolations } from './browser.js';
 
 const PASSWORD = 'a long enough password';
@@ -25,6 +26,7 @@ start_timeout = 15s
 registry = on
 leases = on
 backup = on
+activities = on
 [registry]
 address = 127.0.0.1
 port = 0
@@ -201,6 +203,24 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     await page.goto(`${consoleUrl}/p/backup/backups`);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, 'backups');
+  });
+
+  it('takes an uploaded .xo into the library, and laptops see it on the activities page', async () => {
+    await page.goto(`${consoleUrl}/`);
+    await page.getByRole('link', { name: 'Activities', exact: true }).click();
+    const bundle = await buildXo({ id: 'org.example.Fractions', name: 'Fractions', version: '7' });
+    await page.getByLabel('Activity bundle (.xo)').setInputFiles({ name: 'Fractions-7.xo', mimeType: 'application/vnd.olpc-sugar', buffer: bundle });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    expect(await textOf(page.getByRole('status'))).toContain('Fractions 7 was added');
+    expect(await textOf(page.getByRole('row').filter({ hasText: 'org.example.Fractions' }))).toContain('7');
+    expect(await (await daemon.fetch('/activities/')).text()).toContain('Fractions');
+
+    await page.getByLabel('Activity bundle (.xo)').setInputFiles({ name: 'broken.xo', mimeType: 'application/vnd.olpc-sugar', buffer: Buffer.from('not a zip') });
+    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Add', exact: true }).click()]);
+    expect(refused.status()).toBe(400);
+    expect(await textOf(page.getByRole('alert'))).toMatch(/ACTIVITIES_ERR_/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshots(page, 'activities');
   });
 
   it('speaks the language asked for: the switch, and Accept-Language before any choice', async () => {
