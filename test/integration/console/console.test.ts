@@ -5,7 +5,8 @@
  * /status following, a lease bundle uploaded and the laptop (sugaroid)
  * answered on port 191, a laptop marked stolen, the laptops searched, a
  * backup sugaroid made and one of its Journal entries downloaded, an `.xo`
- * uploaded and offered to laptops, the language switch. Each page is checked with axe-core and shot at a
+ * uploaded and offered to laptops, a blocked address checked and the
+ * school's allow list edited, the language switch. Each page is checked with axe-core and shot at a
  * desktop's and a phone's size under test/.tmp/console/.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activation, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout } from '../../harness/index.js';
+import { activation, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout, until } from '../../harness/index.js';
+import { generateLists, type GeneratedLists } from '../../fixtures/blacklists/generate.js';
 import { buildXo } from '../../fixtures/xo-builder.js';
 import { hasChromium, launch, screenshots, seriousViolations } from './browser.js';
 
@@ -27,6 +29,7 @@ registry = on
 leases = on
 backup = on
 activities = on
+blacklists = on
 [registry]
 address = 127.0.0.1
 port = 0
@@ -37,6 +40,9 @@ public_key = @KEY@
 [backup]
 ssh_port = 0
 max_load = 1000
+[blacklists]
+source = @LISTS@
+categories = adult, games
 [admin]
 login_attempts = 3
 `;
@@ -47,13 +53,15 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
   let context: BrowserContext;
   let page: Page;
   let consoleUrl: string;
+  let lists: GeneratedLists;
   const ana = Laptop.create({ nick: 'Ana Lucía' });
 
   beforeAll(async () => {
     const root = await makeRoot();
     const keyFile = join(root, 'etc/sugar-server/deployment.pem');
     await writeFile(keyFile, DEPLOYMENT_KEY.publicKey.export({ type: 'spki', format: 'pem' }));
-    await writeFile(join(root, 'etc/sugar-server/conf.d/50-console-test.conf'), CONFIG.replace('@KEY@', keyFile));
+    lists = await generateLists(join(root, 'lists'), { seed: 11, categories: { adult: { domains: 200, urls: 20 }, games: { domains: 50, urls: 0 } } });
+    await writeFile(join(root, 'etc/sugar-server/conf.d/50-console-test.conf'), CONFIG.replace('@KEY@', keyFile).replace('@LISTS@', lists.root));
     const passwd = await runCommand(process.execPath, [DAEMON_MAIN, 'admin', 'passwd', 'teacher', '--root', root], { input: `${PASSWORD}\n` });
     expect(passwd.stdout.trim(), passwd.stderr).toBe('account teacher added');
     [daemon, browser] = await Promise.all([DaemonProcess.startIn(root), launch()]);
@@ -221,6 +229,31 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     expect(await textOf(page.getByRole('alert'))).toMatch(/ACTIVITIES_ERR_/);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, 'activities');
+  });
+
+  it('checks a blocked address and says why; an allow-list line is checked, saved, compiled and then wins', async () => {
+    const domain = lists.domain('adult', 3);
+    await page.goto(`${consoleUrl}/`);
+    await page.getByRole('link', { name: 'Web filter', exact: true }).click();
+    await page.getByLabel('Web address').fill(`http://www.${domain}/page`);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const verdict = await textOf(page.getByRole('status'));
+    expect(verdict).toContain('Blocked');
+    expect(verdict).toContain(`“${domain}” is in the category “adult”`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshots(page, 'filter');
+
+    await page.getByLabel('Always allow').fill(`${domain}\nbad..dots.example`);
+    await page.getByRole('button', { name: 'Save and compile' }).click();
+    expect(await textOf(page.getByRole('alert'))).toContain('line 2: bad..dots.example');
+    expect(await daemon.json(`/blacklists/v1/check?url=${encodeURIComponent(`http://${domain}/`)}`)).toMatchObject({ blocked: true });
+
+    await page.getByLabel('Always allow').fill(`# homework\n${domain}`);
+    await page.getByRole('button', { name: 'Save and compile' }).click();
+    expect(await page.getByLabel('Always allow').inputValue()).toBe(`# homework\n${domain}\n`);
+    const check = () => daemon.json<{ blocked: boolean; rule: { category: string } | null }>(`/blacklists/v1/check?url=${encodeURIComponent(`http://${domain}/`)}`);
+    expect((await until(check, (answer) => !answer.blocked, 'the allow list compiled', 20_000)).rule?.category).toBe('allow');
+    expect(daemon.logs.some((l) => l.account === 'teacher' && l.action === 'lists')).toBe(true);
   });
 
   it('speaks the language asked for: the switch, and Accept-Language before any choice', async () => {
