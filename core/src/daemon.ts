@@ -12,6 +12,7 @@ import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, coreAdminRouter, ensureAdminToken, hasAdminToken, readAdminToken } from './admin.js';
 import { AdminConsole } from './admin-console/console.js';
+import { fleetPage } from './admin-console/fleet-page.js';
 import { Overview } from './admin-console/overview.js';
 import { PageDirectory } from './admin-console/pages.js';
 import type { CoreConfig } from './config/schema.js';
@@ -135,6 +136,8 @@ export class Daemon {
     }, core);
     const fleet = this.fleet;
     metrics.watchFleet(() => fleet.samples());
+    // `fleet` is a core section, so no plugin can take this page's path.
+    adminPages.addCore('fleet', fleetPage(() => fleet.view()), () => fleet.summary().schools > 0);
     const board = new StatusBoard({
       version: SERVER_VERSION,
       api: PLUGIN_API_VERSION,

@@ -244,7 +244,7 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
 
   private pluginPage(ctx: Context): RegisteredPage {
     const page = this.deps.pages.get(`/p/${ctx.params.service}/${ctx.params.route}`);
-    if (!page || !this.deps.running(page.service)) throw ServerErrors.NOT_FOUND(ctx.path);
+    if (!page || !this.shown(page)) throw ServerErrors.NOT_FOUND(ctx.path);
     return page;
   }
 
@@ -363,9 +363,13 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
   private nav(words: CoreWords): NavLink[] {
     const links: NavLink[] = [{ path: '/', label: words.overview }];
     for (const page of this.deps.pages.list()) {
-      if (this.deps.running(page.service)) links.push({ path: page.path, label: translator(page.spec.messages[words.language])(page.spec.title) });
+      if (this.shown(page)) links.push({ path: page.path, label: translator(page.spec.messages[words.language])(page.spec.title) });
     }
     return links;
+  }
+
+  private shown(page: RegisteredPage): boolean {
+    return page.shown ? page.shown() : this.deps.running(page.service);
   }
 
   private send(ctx: Context, page: Html): void {

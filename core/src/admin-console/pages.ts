@@ -69,6 +69,8 @@ export interface RegisteredPage {
   readonly service: string;
   readonly spec: AdminPageSpec;
   readonly path: string;
+  /** A page of the core's own (the fleet's): shown while this says so, not while a plugin runs. */
+  readonly shown?: () => boolean;
 }
 
 const ROUTE = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -89,6 +91,12 @@ export class PageDirectory {
         this.byPath.set(path, { service, spec, path });
       },
     };
+  }
+
+  /** A page of the core's own under `/p/<section>/`, a section name no plugin may take; shown while `shown()` says so. */
+  addCore(section: string, spec: AdminPageSpec, shown: () => boolean): void {
+    const path = `/p/${section}/${spec.route}`;
+    this.byPath.set(path, { service: section, spec, path, shown });
   }
 
   withdraw(service: string): void {

@@ -110,7 +110,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     expect(await textOf(page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'backup' }) }))).toContain('off');
     const cookie = (await context.cookies()).find((c) => c.name === 'sugar_admin')!;
     expect({ httpOnly: cookie.httpOnly, secure: cookie.secure, sameSite: cookie.sameSite }).toEqual({ httpOnly: true, secure: true, sameSite: 'Strict' });
-    expect(daemon.logs.some((l) => l.msg === 'admin console: signed in' && l.account === 'teacher')).toBe(true);
+    await daemon.waitForLog((l) => l.msg === 'admin console: signed in' && l.account === 'teacher');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, 'overview');
   });
@@ -141,6 +141,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     expect(await textOf(page.getByRole('status'))).toBe('leases is switched on.');
     const leases = daemon.plugin(await daemon.status(), 'leases')!;
     expect({ enabled: leases.enabled, state: leases.state }).toEqual({ enabled: true, state: 'running' });
+    await daemon.waitForLog((l) => l.account === 'teacher' && l.service === 'leases' && l.on === true);
     expect(daemon.logs.filter((l) => l.account === 'teacher' && l.service === 'leases').map((l) => l.on)).toEqual([false, true]);
   });
 
@@ -164,7 +165,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     await page.getByRole('button', { name: 'Mark stolen' }).click();
     expect(await textOf(page.getByRole('row').filter({ hasText: ana.serial }))).toContain('this school');
     expect(await activation(daemon, ana)).toBe('stolen');
-    expect(daemon.logs.some((l) => l.account === 'teacher' && l.action === 'stolen-add' && (l.fields as Record<string, string>).serial === ana.serial.toLowerCase())).toBe(true);
+    await daemon.waitForLog((l) => l.account === 'teacher' && l.action === 'stolen-add' && (l.fields as Record<string, string>).serial === ana.serial.toLowerCase());
 
     await page.getByRole('button', { name: `Remove mark ${ana.serial}` }).click();
     await page.getByText('No laptop is marked stolen.').first().waitFor();
@@ -253,7 +254,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     expect(await page.getByLabel('Always allow').inputValue()).toBe(`# homework\n${domain}\n`);
     const check = () => daemon.json<{ blocked: boolean; rule: { category: string } | null }>(`/blacklists/v1/check?url=${encodeURIComponent(`http://${domain}/`)}`);
     expect((await until(check, (answer) => !answer.blocked, 'the allow list compiled', 20_000)).rule?.category).toBe('allow');
-    expect(daemon.logs.some((l) => l.account === 'teacher' && l.action === 'lists')).toBe(true);
+    await daemon.waitForLog((l) => l.account === 'teacher' && l.action === 'lists');
   });
 
   it('speaks the language asked for: the switch, and Accept-Language before any choice', async () => {
@@ -277,7 +278,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.goto(`${consoleUrl}/p/leases/leases`);
     expect(new URL(page.url()).pathname).toBe('/login');
-    expect(daemon.logs.some((l) => l.msg === 'admin console: signed out' && l.account === 'teacher')).toBe(true);
+    await daemon.waitForLog((l) => l.msg === 'admin console: signed out' && l.account === 'teacher');
   });
 
   it('limits failed sign-ins from one address: after three, even the right password waits', async () => {
