@@ -36,7 +36,7 @@ import { PluginHost } from './plugins/host.js';
 import { Watchdog } from './plugins/watchdog.js';
 import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
-import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
+import { StatusBoard, statusRoute, type ConfigInfo, type ServerState, type StatusDocument } from './status.js';
 import { Tokens } from './tokens.js';
 import { systemClock } from './clock.js';
 
@@ -157,7 +157,8 @@ export class Daemon {
       log,
       maintenance,
       pages: adminPages,
-      status: () => board.document(),
+      // The document /status serves, cached for a second: building it asks every plugin for its details.
+      status: () => JSON.parse(board.body().toString('utf8')) as StatusDocument,
       mainUrl: () => this.url,
       console: () => this.adminConsole.address,
       mdns: () => this.plan.core.mdns,
@@ -171,7 +172,7 @@ export class Daemon {
       pages: adminPages,
       adminToken: () => this.credential.token,
       core: overview,
-      running: (service) => host.list().some((p) => p.service === service && p.state === 'running'),
+      running: (service) => host.stateOf(service) === 'running',
     }, core.admin);
     this.http.serveCore('/metrics', metricsRoute(metrics));
     // ':' cannot start a service name, so no plugin's router can take these slots.
