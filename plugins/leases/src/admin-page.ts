@@ -24,8 +24,16 @@ export interface LeasesPageOptions {
 }
 
 export function leasesPage(service: LeasesService, options: LeasesPageOptions): AdminPageSpec {
+  // The report walks every lease; it is made again when the summary for /status is (leases or the stolen
+  // list changed, or a minute passed), so a new registration shows among laptops without a lease within a minute.
+  let cached: { summary: object; report: LeaseReport } | undefined;
+  const reportNow = (): LeaseReport => {
+    const summary = service.summary();
+    if (cached?.summary !== summary) cached = { summary, report: service.report(Math.max(options.warningDays, CHART_WEEKS * 7)) };
+    return cached.report;
+  };
   const render = (request: AdminPageRequest, extra?: Html): Html => {
-    const report = service.report(Math.max(options.warningDays, CHART_WEEKS * 7));
+    const report = reportNow();
     return html`${extra}
 ${summary(request, report, options.warningDays)}
 ${chart(request, report, options.now())}
