@@ -23,7 +23,7 @@ import { hasChromium, launch, screenshots, seriousViolations } from './browser.j
 const PASSWORD = 'a long enough password';
 /** Backup's first start makes its SSH host keys, which takes longer than the harness's 2 s on a busy machine. */
 const CONFIG = `[core]
-start_timeout = 15s
+start_timeout = 60s
 [plugins]
 registry = on
 leases = on
@@ -64,12 +64,13 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     await writeFile(join(root, 'etc/sugar-server/conf.d/50-console-test.conf'), CONFIG.replace('@KEY@', keyFile).replace('@LISTS@', lists.root));
     const passwd = await runCommand(process.execPath, [DAEMON_MAIN, 'admin', 'passwd', 'teacher', '--root', root], { input: `${PASSWORD}\n` });
     expect(passwd.stdout.trim(), passwd.stderr).toBe('account teacher added');
-    [daemon, browser] = await Promise.all([DaemonProcess.startIn(root), launch()]);
+    // Backup makes its SSH host keys and the filter compiles its lists on the first start: slow on a busy machine.
+    [daemon, browser] = await Promise.all([DaemonProcess.startIn(root, { readyTimeoutMs: 90_000 }), launch()]);
     consoleUrl = (await daemon.waitForLog((l) => l.msg.startsWith('admin console at '))).url as string;
     expect((await ana.register(daemon.url, { protocol: 'json' })).success).toBe('OK');
     context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB', viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
