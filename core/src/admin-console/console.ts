@@ -14,26 +14,25 @@ import { isAdminToken } from '../admin.js';
 import { isSugarError, ServerErrors, type SugarError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { toSugarError } from '../http/errors.js';
-import { OwnedPort, urlFor, type BoundListener } from '../listeners.js';
+import { OwnedPort, urlFor } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { verifyPassword } from './accounts.js';
 import { loadTls, type TlsMaterial } from './certificate.js';
-import { readForm, type Form } from './forms.js';
+import { localPath, loggedFields, readForm, type Form } from './forms.js';
 import { html, isHtml, type Html } from './html.js';
 import { fill, isLanguage, pickLanguage, translator, type Language, type Params } from './i18n.js';
 import { CONSOLE_CSP, errorNotice, layout, type NavLink } from './layout.js';
-import { LoginLimit } from './login-limit.js';
+import { ConsoleGuard } from './guard.js';
 import { CORE_WORDS, type CoreWords } from './messages/index.js';
 import type { AdminActionRequest, AdminPageRequest, AdminView, PageDirectory, RegisteredPage } from './pages.js';
-import { csrfMatches, Sessions, type Session } from './sessions.js';
+import type { Session } from './sessions.js';
 import { CONSOLE_CSS } from './style.js';
 import type { ConfigOf } from '../config/options.js';
 import type { adminSection } from './options.js';
 
 export type AdminOptions = ConfigOf<typeof adminSection>;
 
-const SESSION_COOKIE = 'sugar_admin';
 const LANGUAGE_COOKIE = 'sugar_admin_lang';
 const DEFAULT_UPLOAD_LIMIT = 1024 * 1024;
 const HTMX_FILE = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
@@ -66,8 +65,7 @@ export interface ConsoleAddress {
 
 export class AdminConsole {
   private port: OwnedPort | undefined;
-  private sessions: Sessions;
-  private limit: LoginLimit;
+  private readonly guard: ConsoleGuard;
   private tls: TlsMaterial | undefined;
   private htmx: Promise<Buffer> | undefined;
 
@@ -75,8 +73,7 @@ export class AdminConsole {
     private readonly deps: ConsoleDeps,
     private options: AdminOptions,
   ) {
-    this.sessions = new Sessions(options.session_idle);
-    this.limit = new LoginLimit(options.login_attempts, options.login_window);
+    this.guard = new ConsoleGuard(options, deps.log);
   }
 
   get address(): ConsoleAddress | null {
@@ -99,6 +96,7 @@ export class AdminConsole {
       if (this.options.tls) {
         this.tls = await loadTls(this.deps.dataDir, { certificate: this.options.certificate, key: this.options.key });
         this.port = OwnedPort.https('admin console', app, this.tls);
+        this.guard.secure = true;
       } else {
         this.port = OwnedPort.http('admin console', app);
       }
@@ -119,10 +117,7 @@ export class AdminConsole {
 
   /** Session and sign-in limits follow a reload; the listener keeps its address until a restart. */
   reconfigure(options: AdminOptions): void {
-    if (options.session_idle !== this.options.session_idle) this.sessions = new Sessions(options.session_idle);
-    if (options.login_attempts !== this.options.login_attempts || options.login_window !== this.options.login_window) {
-      this.limit = new LoginLimit(options.login_attempts, options.login_window);
-    }
+    this.guard.reconfigure(options);
     this.options = options;
   }
 
@@ -130,13 +125,9 @@ export class AdminConsole {
     await this.port?.close(drainMs);
   }
 
-  listener(): BoundListener | undefined {
-    return this.port?.address;
-  }
-
   private router(): Router {
     const router = new Router();
-    router.use((ctx, next) => this.guard(ctx, next));
+    router.use((ctx, next) => this.answer(ctx, next));
     router.get('/static/console.css', (ctx) => {
       ctx.type = 'text/css; charset=utf-8';
       ctx.set('Cache-Control', 'max-age=3600');
@@ -150,15 +141,14 @@ export class AdminConsole {
     });
     router.get('/lang/:language', (ctx) => {
       const language = ctx.params.language;
-      if (isLanguage(language)) ctx.cookies.set(LANGUAGE_COOKIE, language, this.cookieOptions(365 * 86_400_000));
+      if (isLanguage(language)) ctx.cookies.set(LANGUAGE_COOKIE, language, this.guard.cookieOptions(365 * 86_400_000));
       ctx.redirect(localPath(ctx.query.back));
     });
     router.get('/login', (ctx) => this.loginPage(ctx, null));
     router.post('/login', (ctx) => this.login(ctx));
     router.post('/logout', async (ctx) => {
-      const session = await this.postedSession(ctx, DEFAULT_UPLOAD_LIMIT);
-      this.sessions.close(session.id);
-      ctx.cookies.set(SESSION_COOKIE, '', { ...this.cookieOptions(), maxAge: 0 });
+      const session = await this.guard.postedSession(ctx, DEFAULT_UPLOAD_LIMIT);
+      this.guard.signOut(ctx, session);
       this.deps.log.info({ account: session.account }, 'admin console: signed out');
       ctx.redirect('/login');
     });
@@ -170,7 +160,7 @@ export class AdminConsole {
   }
 
   /** Headers every answer carries, and errors as pages in the reader's language. */
-  private async guard(ctx: Context, next: Next): Promise<void> {
+  private async answer(ctx: Context, next: Next): Promise<void> {
     ctx.set('Content-Security-Policy', CONSOLE_CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'same-origin');
@@ -182,7 +172,7 @@ export class AdminConsole {
       if (error.status >= 500) this.deps.log.error({ err, url: ctx.url }, 'admin console page failed');
       const { words } = this.wordsFor(ctx);
       ctx.status = error.status;
-      const session = this.sessionOf(ctx);
+      const session = this.guard.sessionOf(ctx);
       const shown = { code: error.expose ? error.code : ServerErrors.INTERNAL.code, message: this.errorText(words, error, ctx) };
       const signIn = ServerErrors.ADMIN_SIGNED_OUT.is(error) ? html`<p><a href="/login">${words.signIn}</a></p>` : '';
       this.send(ctx, layout(this.frame(ctx, words.errorTitle, session), html`${errorNotice(words, shown)}${signIn}`));
@@ -216,9 +206,9 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
   }
 
   private async login(ctx: Context): Promise<void> {
-    this.checkOrigin(ctx);
+    this.guard.checkOrigin(ctx);
     const address = ctx.ip;
-    const wait = await this.limit.blockedFor(address);
+    const wait = await this.guard.blockedFor(ctx);
     if (wait > 0) {
       this.deps.log.warn({ address }, 'admin console: sign-in refused, too many failures from this address');
       ctx.state.errorParams = { seconds: wait };
@@ -230,13 +220,11 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
     const password = fields.get('password') ?? '';
     const name = account ? ((await verifyPassword(this.deps.etcDir, account, password)) ? account : null) : isAdminToken(password, this.deps.adminToken()) ? 'admin-token' : null;
     if (!name) {
-      await this.limit.failed(address);
+      await this.guard.failedSignIn(ctx);
       this.deps.log.warn({ address, account: account || null }, 'admin console: sign-in failed');
       return this.loginPage(ctx, ServerErrors.ADMIN_LOGIN(), 401);
     }
-    await this.limit.succeeded(address);
-    const session = this.sessions.open(name);
-    ctx.cookies.set(SESSION_COOKIE, session.id, this.cookieOptions());
+    await this.guard.signIn(ctx, name);
     this.deps.log.info({ account: name, address }, 'admin console: signed in');
     ctx.status = 303;
     ctx.redirect(localPath(fields.get('back') ?? undefined));
@@ -250,7 +238,7 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
 
   /** A page (the overview when `page` is null) for GET, or one of its actions for POST. */
   private async page(ctx: Context, page: RegisteredPage | null): Promise<void> {
-    const session = ctx.method === 'POST' ? await this.postedSession(ctx, page?.spec.uploadLimit ?? DEFAULT_UPLOAD_LIMIT) : this.sessionOf(ctx);
+    const session = ctx.method === 'POST' ? await this.guard.postedSession(ctx, page?.spec.uploadLimit ?? DEFAULT_UPLOAD_LIMIT) : this.guard.sessionOf(ctx);
     if (!session) {
       ctx.redirect(`/login?back=${encodeURIComponent(ctx.originalUrl)}`);
       return;
@@ -318,38 +306,6 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
     throw ServerErrors.BAD_REQUEST(`the overview has no action "${action}"`);
   }
 
-  /**
-   * The session of a form post: from this origin, signed in, and carrying the
-   * session's CSRF token. A form posted from another site arrives without the
-   * cookie (SameSite=Strict), and is refused here either way.
-   */
-  private async postedSession(ctx: Context, uploadLimit: number): Promise<Session> {
-    this.checkOrigin(ctx);
-    const session = this.sessionOf(ctx);
-    if (!session) throw ServerErrors.ADMIN_SIGNED_OUT();
-    const form = await readForm(ctx, uploadLimit);
-    if (!csrfMatches(session, form.fields.get('_csrf'))) {
-      this.deps.log.warn({ account: session.account, path: ctx.path }, 'admin console: form refused (no or wrong CSRF token)');
-      throw ServerErrors.ADMIN_FORM();
-    }
-    ctx.state.form = form;
-    return session;
-  }
-
-  /** Browsers send `Origin` with every POST; one naming another site is refused before anything is read. */
-  private checkOrigin(ctx: Context): void {
-    const origin = ctx.get('Origin');
-    // Koa 3's ctx.origin is this header itself; compare with where this request arrived.
-    if (origin && origin !== `${ctx.protocol}://${ctx.host}`) {
-      this.deps.log.warn({ origin, path: ctx.path }, 'admin console: form from another site refused');
-      throw ServerErrors.ADMIN_FORM();
-    }
-  }
-
-  private sessionOf(ctx: Context): Session | undefined {
-    return this.sessions.touch(ctx.cookies.get(SESSION_COOKIE));
-  }
-
   private wordsFor(ctx: Context): { language: Language; words: CoreWords } {
     const language = pickLanguage(ctx.cookies.get(LANGUAGE_COOKIE), ctx.get('Accept-Language'));
     return { language, words: CORE_WORDS[language] };
@@ -378,25 +334,4 @@ ${error ? errorNotice(words, { code: error.code, message: this.errorText(words, 
     ctx.set('Vary', 'Accept-Language, Cookie');
     ctx.body = page.text;
   }
-
-  private cookieOptions(maxAge?: number) {
-    return { httpOnly: true, secure: this.tls !== undefined, sameSite: 'strict' as const, path: '/', overwrite: true, ...(maxAge ? { maxAge } : {}) };
-  }
-}
-
-/** A redirect target from a query or form: a path on this server only, never `//elsewhere`. */
-function localPath(raw: unknown): string {
-  const path = typeof raw === 'string' ? raw : '/';
-  return path.startsWith('/') && !path.startsWith('//') && !path.includes('\\') ? path : '/';
-}
-
-
-const LOGGED_VALUE = 200;
-
-/** What a form changed, for the log: its fields but the CSRF token, cut short, and the names of its files. */
-function loggedFields(form: Form): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [name, value] of form.fields) if (!name.startsWith('_')) fields[name] = value.length > LOGGED_VALUE ? `${value.slice(0, LOGGED_VALUE)}…` : value;
-  for (const [name, file] of form.files) fields[name] = `${file.name} (${file.data.length} bytes)`;
-  return fields;
 }

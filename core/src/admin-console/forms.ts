@@ -52,3 +52,19 @@ function readMultipart(ctx: Context, fileLimit: number): Promise<Form> {
     ctx.req.pipe(parser);
   });
 }
+
+/** A redirect target from a query or form: a path on this server only, never `//elsewhere`. */
+export function localPath(raw: unknown): string {
+  const path = typeof raw === 'string' ? raw : '/';
+  return path.startsWith('/') && !path.startsWith('//') && !path.includes('\\') ? path : '/';
+}
+
+const LOGGED_VALUE = 200;
+
+/** What a form changed, for the log: its fields but the CSRF token, cut short, and the names of its files. */
+export function loggedFields(form: Form): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form.fields) if (!name.startsWith('_')) fields[name] = value.length > LOGGED_VALUE ? `${value.slice(0, LOGGED_VALUE)}…` : value;
+  for (const [name, file] of form.files) fields[name] = `${file.name} (${file.data.length} bytes)`;
+  return fields;
+}
