@@ -3,9 +3,10 @@
  * overdue, every laptop's last backup and quota use (from the store, so the
  * list stays quick with thousands of laptops), a chart of last backups per
  * day; per laptop its snapshots with sizes, a snapshot's Journal entries by
- * title and date, and an entry downloaded as a Journal Entry Bundle.
+ * title and date, an entry downloaded as a Journal Entry Bundle, and a
+ * whole snapshot as tar.
  */
-import { barChart, html, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html } from 'sugar-server';
+import { barChart, html, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html, type Logger } from 'sugar-server';
 import type { LaptopRegistry } from 'sugar-server-registry';
 import { isSerial } from 'sugar-server-registry';
 import type { BackupService } from './backup-service.js';
@@ -13,6 +14,7 @@ import { entryBundle, ENTRY_BUNDLE_TYPE } from './entry-bundle.js';
 import { BackupErrors } from './errors.js';
 import { isEntryUid, listEntries, readEntry } from './journal-entries.js';
 import { isSnapshotName } from './laptop-folder.js';
+import { snapshotArchive } from './snapshot-archive.js';
 import type { VolumePruner } from './volume-pruner.js';
 
 const DAY_MS = 86_400_000;
@@ -28,6 +30,7 @@ export interface BackupPageDeps {
   /** `[backup] quota` per laptop (0: none). */
   readonly quota: number;
   now(): number;
+  readonly log: Logger;
 }
 
 export function backupPage(deps: BackupPageDeps): AdminPageSpec {
@@ -39,6 +42,13 @@ export function backupPage(deps: BackupPageDeps): AdminPageSpec {
       const serial = request.query.get('serial');
       if (serial === null) return laptops(request, deps);
       if (!isSerial(serial)) throw BackupErrors.BAD_SERIAL(serial);
+      if (request.query.get('archive') !== null) {
+        const { name, path } = await deps.service.snapshotPath(serial, snapshotOf(serial, request.query.get('snapshot')));
+        const archive = snapshotArchive(path, deps.log);
+        // Koa destroys the body when the browser goes away: tar stops then too.
+        archive.stream.once('close', archive.stop);
+        return { download: { name: `${serial}-${name}.tar`.replace(/[^A-Za-z0-9._-]/g, '-'), type: 'application/x-tar', data: archive.stream } };
+      }
       const entry = request.query.get('entry');
       if (entry !== null) {
         const { name, path } = await deps.service.snapshotPath(serial, snapshotOf(serial, request.query.get('snapshot')));
@@ -110,9 +120,10 @@ async function laptop(request: AdminPageRequest, deps: BackupPageDeps, serial: s
 <section aria-labelledby="laptop"><h2 id="laptop">${serial}${nick ? ` · ${nick}` : ''}</h2>
 <ul class="figures"><li>${t('usage')}<strong>${size(deps.service.usage(serial))}${deps.quota ? ` / ${size(deps.quota)}` : ''}</strong></li><li>${t('snapshots')}<strong>${snapshots.length}</strong></li></ul>
 ${snapshots.length === 0 ? html`<p>${t('noSnapshots')}</p>` : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">${t('snapshot')}</th><th scope="col">${t('size')}</th><th scope="col">${t('files')}</th><th scope="col">${t('entries')}</th></tr></thead>
+<thead><tr><th scope="col">${t('snapshot')}</th><th scope="col">${t('size')}</th><th scope="col">${t('files')}</th><th scope="col">${t('entries')}</th><th scope="col"><span class="visually-hidden">${t('download')}</span></th></tr></thead>
 <tbody>${[...snapshots].reverse().map((s) => html`<tr><th scope="row"><a href="${link(`&snapshot=${encodeURIComponent(s.name)}`)}"${s === chosen ? html` aria-current="true"` : ''}>${s.time.slice(0, 16).replace('T', ' ')}</a>${s.latest ? ` (${t('latest')})` : ''}</th>
-<td>${s.bytes === null ? '-' : size(s.bytes)}</td><td>${s.files ?? '-'}</td><td>${s.entries ?? '-'}</td></tr>`)}</tbody></table></div>`}
+<td>${s.bytes === null ? '-' : size(s.bytes)}</td><td>${s.files ?? '-'}</td><td>${s.entries ?? '-'}</td>
+<td><a href="${link(`&snapshot=${encodeURIComponent(s.name)}&archive`)}" download>${t('downloadSnapshot')}<span class="visually-hidden"> ${s.time.slice(0, 16).replace('T', ' ')}</span></a></td></tr>`)}</tbody></table></div>`}
 </section>
 ${chosen ? html`<section aria-labelledby="entries"><h2 id="entries">${t('entriesHeading', { time: chosen.time.slice(0, 16).replace('T', ' ') })}</h2>
 ${entries.length === 0 ? html`<p>${t('noEntries')}</p>` : html`<div class="table-wrap"><table>
@@ -138,7 +149,7 @@ type Key =
   | 'title' | 'volume' | 'laptops' | 'overdue' | 'used' | 'volumeQuota' | 'none' | 'overQuota' | 'chartHeading' | 'chartTitle'
   | 'listHeading' | 'noLaptops' | 'serial' | 'nick' | 'lastBackup' | 'snapshots' | 'usage' | 'never' | 'late' | 'more'
   | 'back' | 'noSnapshots' | 'snapshot' | 'size' | 'files' | 'entries' | 'latest' | 'entriesHeading' | 'noEntries'
-  | 'entryTitle' | 'date' | 'activity' | 'download' | 'untitled';
+  | 'entryTitle' | 'date' | 'activity' | 'download' | 'downloadSnapshot' | 'untitled';
 
 const WORDS: Catalogues<Key> = {
   en: {
@@ -149,7 +160,7 @@ const WORDS: Catalogues<Key> = {
     lastBackup: 'Last backup', snapshots: 'Snapshots', usage: 'Space used', never: 'never', late: 'late', more: 'and {count} more',
     back: 'All laptops', noSnapshots: 'This laptop has not backed up yet.', snapshot: 'Snapshot', size: 'Size', files: 'Files',
     entries: 'Journal entries', latest: 'latest', entriesHeading: 'Journal entries of {time}', noEntries: 'This snapshot holds no Journal entries.',
-    entryTitle: 'Title', date: 'Date', activity: 'Activity', download: 'Download', untitled: '(untitled)',
+    entryTitle: 'Title', date: 'Date', activity: 'Activity', download: 'Download', downloadSnapshot: 'Download (tar)', untitled: '(untitled)',
   },
   es: {
     title: 'Copias de seguridad', volume: 'Disco de copias', laptops: 'Portátiles', overdue: 'Sin copia desde hace {days} días', used: 'Espacio usado',
@@ -159,7 +170,7 @@ const WORDS: Catalogues<Key> = {
     lastBackup: 'Última copia', snapshots: 'Copias', usage: 'Espacio usado', never: 'nunca', late: 'atrasado', more: 'y {count} más',
     back: 'Todos los portátiles', noSnapshots: 'Este portátil todavía no hizo copias.', snapshot: 'Copia', size: 'Tamaño', files: 'Archivos',
     entries: 'Entradas del Diario', latest: 'la última', entriesHeading: 'Entradas del Diario del {time}', noEntries: 'Esta copia no tiene entradas del Diario.',
-    entryTitle: 'Título', date: 'Fecha', activity: 'Actividad', download: 'Descargar', untitled: '(sin título)',
+    entryTitle: 'Título', date: 'Fecha', activity: 'Actividad', download: 'Descargar', downloadSnapshot: 'Descargar (tar)', untitled: '(sin título)',
   },
   fr: {
     title: 'Sauvegardes', volume: 'Disque des sauvegardes', laptops: 'Ordinateurs', overdue: 'Sans sauvegarde depuis {days} jours', used: 'Espace utilisé',
@@ -169,6 +180,6 @@ const WORDS: Catalogues<Key> = {
     lastBackup: 'Dernière sauvegarde', snapshots: 'Sauvegardes', usage: 'Espace utilisé', never: 'jamais', late: 'en retard', more: 'et {count} de plus',
     back: 'Tous les ordinateurs', noSnapshots: 'Cet ordinateur n’a pas encore été sauvegardé.', snapshot: 'Sauvegarde', size: 'Taille', files: 'Fichiers',
     entries: 'Entrées du Journal', latest: 'la dernière', entriesHeading: 'Entrées du Journal du {time}', noEntries: 'Cette sauvegarde ne contient aucune entrée du Journal.',
-    entryTitle: 'Titre', date: 'Date', activity: 'Activité', download: 'Télécharger', untitled: '(sans titre)',
+    entryTitle: 'Titre', date: 'Date', activity: 'Activité', download: 'Télécharger', downloadSnapshot: 'Télécharger (tar)', untitled: '(sans titre)',
   },
 };

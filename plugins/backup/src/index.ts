@@ -77,7 +77,7 @@ export default definePlugin({
     });
     mountAvailability(ctx.router, availability, log);
     mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, volume, registry });
-    ctx.admin.page(backupPage({ service, volume, registry, staleMs: config.stale_after, quota: config.quota, now }));
+    ctx.admin.page(backupPage({ service, volume, registry, staleMs: config.stale_after, quota: config.quota, now, log }));
 
     const transfers = new Transfers({
       folders,

@@ -188,7 +188,7 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     await screenshots(page, 'laptops');
   });
 
-  it('shows a backup sugaroid made, its Journal entries, and downloads one as a Journal Entry Bundle', async () => {
+  it('shows a backup sugaroid made, its Journal entries, and downloads one as a Journal Entry Bundle and the snapshot as tar', async () => {
     const datastore = join(daemon.root, 'ana-home/.sugar/default/datastore');
     await generateJournal(datastore, { bytes: 64 * 1024, entries: 3 });
     const backup = daemon.plugin(await daemon.status(), 'backup')!;
@@ -203,11 +203,15 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
     const entries = page.getByRole('table').last().getByRole('row');
     await entries.nth(3).waitFor();
     expect(await entries.count()).toBe(4);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download / }).first().click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('table').last().getByRole('link', { name: /^Download / }).first().click()]);
     expect(download.suggestedFilename()).toMatch(/^[A-Za-z0-9-]{36}\.xoj$/);
     const bundle = await readFile((await download.path())!);
     expect(bundle.subarray(0, 2).toString()).toBe('PK');
     expect(bundle.includes(Buffer.from(`${download.suggestedFilename().slice(0, 36)}/_metadata.json`))).toBe(true);
+    const [tar] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download \(tar\)/ }).click()]);
+    expect(tar.suggestedFilename()).toMatch(new RegExp(`^${ana.serial}-datastore-[0-9_-]+\\.tar$`));
+    const archive = await readFile((await tar.path())!);
+    expect(archive.subarray(257, 262).toString()).toBe('ustar');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, 'backup-laptop');
     await page.goto(`${consoleUrl}/p/backup/backups`);
