@@ -5,7 +5,7 @@
  * or changed password works without a reload.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServerErrors } from '../errors.js';
 import { writeFileAtomically } from '../storage/durable.js';
@@ -47,7 +47,11 @@ export async function setPassword(etcDir: string, name: string, password: string
   const at = lines.findIndex((l) => l.split(':', 1)[0] === name);
   if (at >= 0) lines[at] = line;
   else lines.push(line);
-  await writeFileAtomically(accountsFile(etcDir), [`${lines.join('\n')}\n`], 0o600);
+  const file = accountsFile(etcDir);
+  await writeFileAtomically(file, [`${lines.join('\n')}\n`], 0o600);
+  // Run as root for a daemon with a user of its own: the file goes to whoever owns the admin token, which the daemon reads.
+  const token = process.getuid?.() === 0 ? await stat(join(etcDir, 'admin.token')).catch(() => null) : null;
+  if (token) await chown(file, token.uid, token.gid);
   return at >= 0 ? 'changed' : 'added';
 }
 
