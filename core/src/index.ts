@@ -42,3 +42,19 @@ export { syncDir } from './storage.js';
 export { launch, ProcessLauncher } from './launcher/index.js';
 export type { LaunchedProcess, LaunchOptions } from './launcher/index.js';
 export type { Logger } from './log.js';
+export { html, isHtml, Html } from './admin-console/html.js';
+export type { HtmlValue } from './admin-console/html.js';
+export { barChart } from './admin-console/charts.js';
+export type { Bar, BarChartSpec } from './admin-console/charts.js';
+export { LANGUAGES, pickLanguage } from './admin-console/i18n.js';
+export type { Catalogues, Language, Params } from './admin-console/i18n.js';
+export type {
+  AdminActionRequest,
+  AdminActionResult,
+  AdminDownload,
+  AdminPageRequest,
+  AdminPages,
+  AdminPageSpec,
+  AdminView,
+} from './admin-console/pages.js';
+export type { UploadedFile } from './admin-console/forms.js';

@@ -4,6 +4,7 @@
  * Pass names to run only some: `npm run bench -- http-status`.
  */
 import { benchActivities } from './activities.js';
+import { benchAdmin } from './admin.js';
 import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<string>> = {
   feeds: benchFeeds,
   fleet: benchFleet,
   replicate: benchReplicate,
+  admin: benchAdmin,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -57,6 +57,9 @@ port = 0
 
 [mdns]
 enabled = off
+
+[admin]
+port = 0
 `;
 
 /** A fresh temporary root with a config tree. */

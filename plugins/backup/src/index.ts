@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { definePlugin, type PluginContext } from 'sugar-server';
 import { RegistryToken, type LaptopRegistry } from 'sugar-server-registry';
 import { mountAdminApi } from './admin-api.js';
+import { backupPage } from './admin-page.js';
 import { Availability } from './availability.js';
 import { EMPTY_BACKUPS, type BackupDocument } from './backup-records.js';
 import { BackupService } from './backup-service.js';
@@ -90,6 +91,7 @@ export default definePlugin({
     });
     mountAvailability(ctx.router, availability, log);
     mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, volume, registry });
+    ctx.admin.page(backupPage({ service, volume, registry, staleMs: config.stale_after, quota: config.quota, now, log }));
 
     const transfers = new Transfers({
       folders,
