@@ -35,9 +35,14 @@ export async function readAdminToken(file: string): Promise<string> {
 export function hasAdminToken(ctx: Context, token: string): boolean {
   const header = ctx.get('Authorization');
   if (!header.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return isAdminToken(header.slice(7), token);
+}
+
+/** Whether `given` is the admin token (compared in constant time); the console's sign-in takes it as a password. */
+export function isAdminToken(given: string, token: string): boolean {
+  const a = Buffer.from(given.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 }
 
 /** Lets a request through only with `Authorization: Bearer <token>`; `current` is read per request so a reload can change it. */

@@ -3,11 +3,7 @@
  * check the configuration. Exit codes: 0 ok, 1 failure, 2 usage, 78 bad config
  * (EX_CONFIG, which systemd shows as "CONFIG").
  */
-import { readFile, writeFile, unlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseIni, where } from './config/ini.js';
-import { readConfig } from './config/load.js';
 import { getJson, readPid, readRunningUrl } from './control.js';
 import { runPluginCommand, splitRootOptions } from './commands.js';
 import { Daemon } from './daemon.js';
@@ -16,6 +12,7 @@ import { storeCommand } from './store-command.js';
 import { feedsCommand } from './feeds-command.js';
 import { maintenanceCommand } from './maintenance-command.js';
 import { fleetCommand } from './fleet-command.js';
+import { adminCommand } from './admin-command.js';
 import { isSugarError, ServerErrors } from './errors.js';
 import { initRoot } from './init.js';
 import { flushLog } from './log.js';
@@ -23,6 +20,7 @@ import { urlFor } from './listeners.js';
 import { configFile, dropInDir, resolvePaths, type Paths } from './paths.js';
 import { makePlan, readSettings } from './plugins/plan.js';
 import { pluginCommand } from './plugin-scaffold.js';
+import { PLUGINS_DROP_IN, writePluginSwitch } from './plugin-switch.js';
 
 interface StatusDocument {
   server: { state: string; version: string; uptime: number; config: { generation: number; lastError: string | null } };
@@ -35,7 +33,6 @@ const EXIT_USAGE = 2;
 const EXIT_CONFIG = 78;
 /** EX_DATAERR: the data folder was written by a newer version; the unit does not restart on it. */
 const EXIT_DATA_TOO_NEW = 65;
-const CLI_DROP_IN = '90-plugins.conf';
 
 const ROOT_OPTIONS = {
   root: { type: 'string' },
@@ -50,7 +47,7 @@ Commands:
   status           show the running daemon's plugins and their states
   plugins list     list installed plugins, whether they are on, and their state
   plugins enable NAME | plugins disable NAME
-                   switch a service on or off (writes conf.d/${CLI_DROP_IN}, reloads the daemon)
+                   switch a service on or off (writes conf.d/${PLUGINS_DROP_IN}, reloads the daemon)
   plugin new NAME [--service S] [--dir DIR]
                    write a new plugin package of your own, ready to build and test
   check-config     check /etc/sugar-server/ and the installed plugins without starting
@@ -63,6 +60,9 @@ Commands:
                    make feed signing keys; carry signed feeds on a disk
   fleet invite|enrol|report|schools|forget
                    enrol schools with their upstream; see which hold the latest feeds
+  admin url | admin passwd NAME
+                   where the admin console answers (and its certificate's fingerprint);
+                   set an admin console account's password
   diagnostics      write one archive (versions, redacted config, status, recent logs, disk)
                    to send when asking for help
   <service> <command>
@@ -88,7 +88,7 @@ Asks the running daemon (GET /status on the [http] address and port) and prints 
        sugar-server plugins enable NAME
        sugar-server plugins disable NAME
 
-enable/disable write [plugins] NAME = on|off to conf.d/${CLI_DROP_IN}, check the
+enable/disable write [plugins] NAME = on|off to conf.d/${PLUGINS_DROP_IN}, check the
 result, and send SIGHUP to the running daemon, which applies it without a restart.`,
   'check-config': `Usage: sugar-server check-config [--root DIR] [--config DIR]
 
@@ -142,6 +142,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case 'feeds': {
         const { root, config, rest: feedsArgs } = splitRootOptions(rest);
         return await feedsCommand(resolvePaths({ root, config }), feedsArgs, (line) => console.log(line));
+      }
+      case 'admin': {
+        const { root, config, rest: adminArgs } = splitRootOptions(rest);
+        return await adminCommand(resolvePaths({ root, config }), adminArgs, (line) => console.log(line));
       }
       case 'fleet': {
         const { root, config, rest: fleetArgs } = splitRootOptions(rest);
@@ -290,28 +294,7 @@ async function pluginsSwitch(args: string[], on: boolean): Promise<number> {
   const service = positionals[0];
   if (!service) throw ServerErrors.USAGE(`plugins ${on ? 'enable' : 'disable'} needs a service name`);
 
-  const installed = (await settingsOf(paths)).discovery;
-  if (!installed.candidates.some((c) => c.service === service)) {
-    const names = [...new Set(installed.candidates.map((c) => c.service))].sort();
-    throw ServerErrors.USAGE(`no installed plugin provides "${service}" (installed: ${names.join(', ') || 'none'})`);
-  }
-
-  const file = join(dropInDir(paths), CLI_DROP_IN);
-  const previous = await readFile(file, 'utf8').catch(() => undefined);
-  await writeFile(file, renderSwitches(previous, file, service, on));
-  const planned = await makePlan(paths);
-  if (!planned.ok) {
-    if (previous === undefined) await unlink(file);
-    else await writeFile(file, previous);
-    throw ServerErrors.CONFIG([...planned.problems]);
-  }
-  const effective = planned.plan.selection.services.get(service)?.enabled;
-  if (effective !== on) {
-    const raw = await readConfig(paths);
-    const entry = raw.doc.get('plugins')?.entries.get(service);
-    throw ServerErrors.CONFIG([`${entry ? where(entry) : 'a later file'}: [plugins] ${service} = ${entry?.value ?? '?'} is read after ${relative(paths.etc, file)} and wins; change it there`]);
-  }
-
+  const file = await writePluginSwitch(paths, service, on);
   const pid = await readPid(paths);
   if (!pid) {
     console.log(`${service} switched ${on ? 'on' : 'off'} in ${file}; no daemon is running, it applies at the next start`);
@@ -383,17 +366,6 @@ async function daemonUrl(paths: Paths): Promise<string> {
   if (running) return running;
   const { http } = (await settingsOf(paths)).core;
   return urlFor(http.address, http.port);
-}
-
-/** Keep the CLI's drop-in readable: one [plugins] section, one line per service. */
-function renderSwitches(previous: string | undefined, file: string, service: string, on: boolean): string {
-  const doc = new Map();
-  if (previous) parseIni(previous, file, doc);
-  const switches = new Map<string, string>();
-  for (const [key, entry] of doc.get('plugins')?.entries ?? []) switches.set(key, entry.value);
-  switches.set(service, on ? 'on' : 'off');
-  const lines = [...switches].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key} = ${value}`);
-  return `# Written by \`sugar-server plugins enable|disable\`. Files read after this one win.\n[plugins]\n${lines.join('\n')}\n`;
 }
 
 async function waitForReload(url: string, generation: number, lastError: string | null): Promise<StatusDocument> {

@@ -3,12 +3,14 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ServerErrors } from './errors.js';
 import { pidExists } from './lock.js';
-import { pidFile, urlFile, type Paths } from './paths.js';
+import { adminUrlFile, pidFile, urlFile, type Paths } from './paths.js';
 
 /** Record this process as the running daemon, and where it listens. */
-export async function writeRunFiles(paths: Paths, url: string): Promise<void> {
+export async function writeRunFiles(paths: Paths, url: string, admin: { url: string; fingerprint: string | null } | null = null): Promise<void> {
   await mkdir(dirname(pidFile(paths)), { recursive: true });
   await writeFile(urlFile(paths), `${url}\n`);
+  if (admin) await writeFile(adminUrlFile(paths), `${JSON.stringify(admin)}\n`);
+  else await unlink(adminUrlFile(paths)).catch(() => {});
   await writeFile(pidFile(paths), `${process.pid}\n`);
 }
 
@@ -16,6 +18,17 @@ export async function removeRunFiles(paths: Paths): Promise<void> {
   if ((await readPid(paths)) !== process.pid) return;
   await unlink(pidFile(paths)).catch(() => {});
   await unlink(urlFile(paths)).catch(() => {});
+  await unlink(adminUrlFile(paths)).catch(() => {});
+}
+
+/** Where the running daemon's admin console answers, when one runs for these paths with the console on. */
+export async function readRunningAdmin(paths: Paths): Promise<{ url: string; fingerprint: string | null } | null> {
+  if ((await readPid(paths)) === null) return null;
+  try {
+    return JSON.parse(await readFile(adminUrlFile(paths), 'utf8')) as { url: string; fingerprint: string | null };
+  } catch {
+    return null;
+  }
 }
 
 /** Where the running daemon listens, when one runs for these paths. */

@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import type { Context } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { adminGuard, coreAdminRouter, ensureAdminToken, hasAdminToken, readAdminToken } from './admin.js';
+import { AdminConsole } from './admin-console/console.js';
+import { fleetPage } from './admin-console/fleet-page.js';
+import { Overview } from './admin-console/overview.js';
+import { PageDirectory } from './admin-console/pages.js';
 import type { CoreConfig } from './config/schema.js';
 import { removeRunFiles, writeRunFiles } from './control.js';
 import { createRootContainer } from './di.js';
@@ -35,7 +39,7 @@ import { makePlan, type Plan } from './plugins/plan.js';
 import { ServiceDirectory } from './plugins/services.js';
 import { SystemdNotifier } from './systemd-notify.js';
 import { checkStoreFormats } from './storage/format.js';
-import { StatusBoard, statusRoute, type ConfigInfo, type ServerState } from './status.js';
+import { StatusBoard, statusRoute, type ConfigInfo, type ServerState, type StatusDocument } from './status.js';
 import { Tokens } from './tokens.js';
 import { systemClock } from './clock.js';
 
@@ -64,6 +68,7 @@ export class Daemon {
   private readonly feeds: DeploymentFeeds;
   private readonly fleet: DeploymentFleet;
   private readonly notifier: SystemdNotifier;
+  private readonly adminConsole: AdminConsole;
   readonly host: PluginHost;
   readonly container: DependencyContainer;
 
@@ -97,6 +102,7 @@ export class Daemon {
     const gate = (ctx: Context) => maintenance.check(ctx, (request) => hasAdminToken(request, this.credential.token));
     this.http = new MainHttpServer({ log, metrics, owner: 'core', bodyLimit: core.http.body_limit, gate });
     const requireAdmin = adminGuard(() => this.credential.token);
+    const adminPages = new PageDirectory();
     this.host = new PluginHost(
       log,
       {
@@ -117,6 +123,7 @@ export class Daemon {
         drainMs: core.core.drain_timeout,
         watchdog: new Watchdog(log, metrics),
         gate,
+        adminPages,
       },
       hostTimeouts(core),
     );
@@ -134,6 +141,8 @@ export class Daemon {
     }, core);
     const fleet = this.fleet;
     metrics.watchFleet(() => fleet.samples());
+    // `fleet` is a core section, so no plugin can take this page's path.
+    adminPages.addCore('fleet', fleetPage(() => fleet.view()), () => fleet.summary().schools > 0);
     const board = new StatusBoard({
       version: SERVER_VERSION,
       api: PLUGIN_API_VERSION,
@@ -148,6 +157,28 @@ export class Daemon {
       fleet: () => fleet.summary(),
     });
     this.http.serveCore('/status', statusRoute(board));
+    const overview = new Overview({
+      paths,
+      log,
+      maintenance,
+      pages: adminPages,
+      // The document /status serves, cached for a second: building it asks every plugin for its details.
+      status: () => JSON.parse(board.body().toString('utf8')) as StatusDocument,
+      mainUrl: () => this.url,
+      console: () => this.adminConsole.address,
+      mdns: () => this.plan.core.mdns,
+      reload: () => this.reload(),
+    });
+    this.adminConsole = new AdminConsole({
+      log,
+      metrics,
+      etcDir: paths.etc,
+      dataDir: paths.data,
+      pages: adminPages,
+      adminToken: () => this.credential.token,
+      core: overview,
+      running: (service) => host.stateOf(service) === 'running',
+    }, core.admin);
     this.http.serveCore('/metrics', metricsRoute(metrics));
     // ':' cannot start a service name, so no plugin's router can take these slots.
     this.http.mount(':feeds', feeds.publisher.router);
@@ -218,14 +249,17 @@ export class Daemon {
       this.chooseAttribution(this.plan);
       await this.host.apply(this.plan.services);
       await this.fleet.apply(this.plan.core);
+      // After the plugins: the laptops' services come first, and their pages are there when the console opens.
+      await this.adminConsole.start(http.address);
       this.announce();
-      await writeRunFiles(this.paths, this.url);
+      await writeRunFiles(this.paths, this.url, this.adminConsole.address);
       this.state = 'running';
       this.log.info({ url: this.url }, `sugar-server ready at ${this.url}`);
       void this.notifier.ready(this.readiness());
       this.notifier.startWatchdog();
     } catch (err) {
       await this.http.close(0);
+      await this.adminConsole.close(0);
       await this.lock.release();
       throw err;
     }
@@ -274,6 +308,7 @@ export class Daemon {
       }
       this.warnAboutRestartOnly(this.plan.core, next.core);
       this.log.level = next.core.log.level;
+      this.adminConsole.reconfigure(next.core.admin);
       this.host.timeouts = hostTimeouts(next.core);
       this.plan = next;
       this.feedKeys = feedKeys;
@@ -302,7 +337,7 @@ export class Daemon {
       this.log.info({ reason }, 'sugar-server stopping');
       const drainMs = this.plan.core.core.drain_timeout;
       await this.announcer.close().catch((err) => this.log.warn({ err }, 'mDNS goodbye failed'));
-      await this.http.close(drainMs);
+      await Promise.all([this.http.close(drainMs), this.adminConsole.close(drainMs)]);
       await this.fleet.stop();
       this.feeds.stop();
       await this.host.stopAll();

@@ -16,7 +16,9 @@ import {
   Mothership,
   readCredential,
   SCHOOL_STATES,
+  type Propagation,
   type ReporterState,
+  type SchoolRow,
 } from './fleet/index.js';
 import type { Logger } from './log.js';
 import type { FeedSample } from './metrics.js';
@@ -76,6 +78,14 @@ export class DeploymentFleet {
   /** For /status: this server's id, its check-ins, and the schools it has. */
   summary(): { serverId: string | null; checkin: ReporterState | null; schools: number } {
     return { serverId: this.serverId ?? null, checkin: this.reporter?.instance.state() ?? null, schools: this.opened?.registry.schoolCount ?? 0 };
+  }
+
+  /** For the admin console on a server with schools: how the feeds propagate, and every school; null while it has none. */
+  async view(): Promise<{ propagation: Propagation; schools: SchoolRow[] } | null> {
+    const mothership = await this.mothership?.catch(() => undefined);
+    if (!mothership || mothership.registry.schoolCount === 0) return null;
+    const silentAfter = this.settings.fleet.silent_after;
+    return { propagation: await mothership.propagation(silentAfter), schools: await mothership.schools(silentAfter) };
   }
 
   /** For the metrics: schools by state and lag per feed; empty on a server with no schools. */

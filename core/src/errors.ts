@@ -105,6 +105,11 @@ export const ServerErrors = {
   NOT_RUNNING: errorType('SERVER_ERR_NOT_RUNNING', 500, (where: string, why: string) => `no sugar-server answers at ${where} (${why})`),
   USAGE: errorType('SERVER_ERR_USAGE', 400, (why: string) => why),
   SERVICE_STARTING: errorType('SERVER_ERR_SERVICE_STARTING', 503, (service: string) => `${service} is starting; try again shortly`),
+  ADMIN_SIGNED_OUT: errorType('SERVER_ERR_ADMIN_SIGNED_OUT', 401, () => 'sign in to the admin console first (the session ended or never began)'),
+  ADMIN_FORM: errorType('SERVER_ERR_ADMIN_FORM', 403, () => 'this form is out of date or was sent from another site; reload the page and try again'),
+  ADMIN_LOGIN: errorType('SERVER_ERR_ADMIN_LOGIN', 401, () => 'wrong account name, password or token'),
+  ADMIN_LOGIN_LIMIT: errorType('SERVER_ERR_ADMIN_LOGIN_LIMIT', 429, (seconds: number) =>
+    `too many failed sign-ins from this address; try again in ${seconds} s`),
   MAINTENANCE: errorType('SERVER_ERR_MAINTENANCE', 503, (reason: string | null, retryAfterSeconds: number) =>
     `the school server is in maintenance${reason ? ` (${reason})` : ''}; try again in ${retryAfterSeconds} s`),
 } as const;

@@ -29,6 +29,8 @@ export type {
 } from './feeds/types.js';
 export { option, makeOption } from './config/options.js';
 export type { ConfigOf, ConfigShape, Option } from './config/options.js';
+export { describeWindow, isWithin, parseDayWindows, parseWindows } from './config/time-windows.js';
+export type { TimeWindow } from './config/time-windows.js';
 export { SugarError, ServerErrors, errorType, isSugarError, withCause } from './errors.js';
 export type { ErrorType, SugarErrorOptions } from './errors.js';
 export { Tokens } from './tokens.js';
@@ -37,4 +39,22 @@ export { readBody, readJson } from './http/body.js';
 export type { BodyOptions } from './http/body.js';
 export type { Store } from './storage.js';
 export { syncDir } from './storage.js';
+export { launch, ProcessLauncher } from './launcher/index.js';
+export type { LaunchedProcess, LaunchOptions } from './launcher/index.js';
 export type { Logger } from './log.js';
+export { html, isHtml, Html } from './admin-console/html.js';
+export type { HtmlValue } from './admin-console/html.js';
+export { barChart } from './admin-console/charts.js';
+export type { Bar, BarChartSpec } from './admin-console/charts.js';
+export { LANGUAGES, pickLanguage } from './admin-console/i18n.js';
+export type { Catalogues, Language, Params } from './admin-console/i18n.js';
+export type {
+  AdminActionRequest,
+  AdminActionResult,
+  AdminDownload,
+  AdminPageRequest,
+  AdminPages,
+  AdminPageSpec,
+  AdminView,
+} from './admin-console/pages.js';
+export type { UploadedFile } from './admin-console/forms.js';

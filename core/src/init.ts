@@ -48,6 +48,9 @@ port = 5080
 
 [mdns]
 enabled = off
+
+[admin]
+port = 5443
 ${sections.length ? `\n# Laptops expect ports 8080, 191 and 22; a developer's daemon stays above 1024.\n${sections.join('\n')}` : ''}`;
 }
 

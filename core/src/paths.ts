@@ -36,3 +36,5 @@ export const maintenanceFile = (paths: Paths) => join(paths.data, 'maintenance.j
 /** Where the running daemon's main HTTP server actually listens (the port may be 0 in config). */
 export const urlFile = (paths: Paths) => join(paths.run, 'sugar-server.url');
 export const adminTokenFile = (paths: Paths) => join(paths.etc, 'admin.token');
+/** Where the running daemon's admin console answers, and its certificate's fingerprint (JSON). */
+export const adminUrlFile = (paths: Paths) => join(paths.run, 'sugar-server-admin.json');

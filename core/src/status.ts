@@ -50,14 +50,15 @@ export class StatusBoard {
     const config = s.config();
     const inputs = [s.host.generation, s.state(), config];
     if (second !== this.cachedSecond || inputs.some((value, i) => value !== this.cachedFor[i])) {
-      this.cached = Buffer.from(JSON.stringify(this.build(now)));
+      this.cached = Buffer.from(JSON.stringify(this.document(now)));
       this.cachedSecond = second;
       this.cachedFor = inputs;
     }
     return this.cached;
   }
 
-  private build(now: number) {
+  /** The document itself, built now (the admin console's overview shows it). */
+  document(now = Date.now()) {
     const s = this.source;
     const found = s.discovery();
     const config = s.config();
@@ -106,6 +107,9 @@ export class StatusBoard {
 }
 
 /** `GET /status`: the board's bytes, never cached by clients. */
+/** What `/status` holds. */
+export type StatusDocument = ReturnType<StatusBoard['document']>;
+
 export function statusRoute(board: StatusBoard): (ctx: Context) => void {
   return (ctx) => {
     ctx.set('Content-Type', 'application/json; charset=utf-8');

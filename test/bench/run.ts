@@ -4,6 +4,7 @@
  * Pass names to run only some: `npm run bench -- http-status`.
  */
 import { benchActivities } from './activities.js';
+import { benchAdmin } from './admin.js';
 import { benchBackup } from './backup.js';
 import { benchBlacklists } from './blacklists.js';
 import { benchBootStorm } from './boot-storm.js';
@@ -11,6 +12,7 @@ import { benchFeeds } from './feeds.js';
 import { benchFleet } from './fleet.js';
 import { benchHttpIsolated } from './http-isolated.js';
 import { benchHttpStatus } from './http-status.js';
+import { benchReplicate } from './replicate.js';
 import { benchPackage } from './package.js';
 import { benchStores } from './stores.js';
 
@@ -24,6 +26,8 @@ const benches: Record<string, () => Promise<string>> = {
   stores: benchStores,
   feeds: benchFeeds,
   fleet: benchFleet,
+  replicate: benchReplicate,
+  admin: benchAdmin,
   package: benchPackage,
 };
 

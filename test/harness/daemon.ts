@@ -27,10 +27,13 @@ export interface DaemonOptions {
   baseConfig?: string;
   /** Run the daemon on these CPUs only (taskset list, e.g. "1"). */
   cpus?: string;
+  /** Options for node itself, before the daemon's script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface StartOptions {
   cpus?: string;
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
   /**
    * Run the daemon's command line through another program that ends by
@@ -54,6 +57,9 @@ port = 0
 
 [mdns]
 enabled = off
+
+[admin]
+port = 0
 `;
 
 /** A fresh temporary root with a config tree. */
@@ -94,11 +100,11 @@ export class DaemonProcess {
   /** Start a daemon and wait until it says it is ready; rejects with its stderr if it exits first. */
   static async start(options: DaemonOptions = {}): Promise<DaemonProcess> {
     const root = await makeRoot(options);
-    return DaemonProcess.startIn(root, options.cpus ? { cpus: options.cpus } : {});
+    return DaemonProcess.startIn(root, { ...(options.cpus ? { cpus: options.cpus } : {}), ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
   }
 
   static async startIn(root: string, options: StartOptions = {}): Promise<DaemonProcess> {
-    let command = [process.execPath, DAEMON_MAIN, 'start', '--root', root];
+    let command = [process.execPath, ...(options.nodeArgs ?? []), DAEMON_MAIN, 'start', '--root', root];
     // Benchmarks pin the server to its own CPU so the load generator never competes with it.
     if (options.cpus) command.unshift('taskset', '-c', options.cpus);
     if (options.wrap) command = options.wrap(command);

@@ -12,3 +12,4 @@ export { activation, DEPLOYMENT_KEY, makeLease } from './leases.js';
 export { NotifySocket, type Notification } from './notify-socket.js';
 export { buildPackage, type PackageBuild } from './package-build.js';
 export { DebianRoot, UNIT_ENVIRONMENT } from './debian-root.js';
+export { filesUnder } from './files.js';

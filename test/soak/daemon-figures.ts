@@ -3,6 +3,11 @@
  * open file descriptors from /proc, and event-loop lag from its /metrics
  * (prom-client's `nodejs_eventloop_lag_*`, which start over at every scrape,
  * so one scrape a second gives each second's figures).
+ *
+ * A scrape is never given up on: the daemon starts its window over when it
+ * serves one, answered or not, so a scrape abandoned during a stall would take
+ * the stall's figures with it. One scrape is in flight at a time; while the
+ * daemon is stuck it is the one that comes back with the stall.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -14,6 +19,8 @@ export interface ProcessSample {
 
 /** The timer resolution of prom-client's delay histogram: every sample holds one whole interval. */
 const LAG_RESOLUTION_MS = 10;
+/** Only for a daemon that never answers again; the verdict fails on any scrape that did not answer. */
+const SCRAPE_GIVE_UP_MS = 600_000;
 
 export function sampleProcess(pid: number): ProcessSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -52,7 +59,10 @@ export function lagFromMetrics(text: string): LagSample | null {
 export class DaemonWatch {
   readonly lag: TimedLag[] = [];
   readonly samples: ProcessSample[] = [];
+  /** Scrapes that failed or were not Prometheus text: the lag figures miss those windows. */
   scrapeFailures = 0;
+  /** The longest a scrape took to answer, in ms: a stalled daemon answers late. */
+  slowestScrapeMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private scraping = false;
 
@@ -96,9 +106,11 @@ export class DaemonWatch {
     this.samples.push(sampleProcess(this.pid));
     if (this.scraping) return;
     this.scraping = true;
+    const sent = Date.now();
     try {
-      const response = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(SCRAPE_GIVE_UP_MS) });
       const lag = lagFromMetrics(await response.text());
+      this.slowestScrapeMs = Math.max(this.slowestScrapeMs, Date.now() - sent);
       if (!lag) this.scrapeFailures++;
       else if (record) this.lag.push({ ...lag, at: Date.now() });
     } catch {

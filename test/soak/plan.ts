@@ -15,6 +15,8 @@ export interface SoakOptions {
   readonly progress?: (line: string) => void;
   /** Write the school daemon's log lines (JSON, one a line) to this file at the end. */
   readonly logFile?: string;
+  /** Write the school daemon's CPU profile (`node --cpu-prof`) into this folder when it stops. */
+  readonly cpuProfileDir?: string;
 }
 
 /** Where a laptop's activation lease comes from, which decides what port 191 answers it over the day. */

@@ -50,6 +50,10 @@ export interface DayFigures {
   readonly lag: LagSample;
   /** Seconds of lag figures scraped. */
   readonly lagSeconds: number;
+  /** Scrapes of /metrics that failed: their windows' lag is unknown. */
+  readonly lagScrapeFailures: number;
+  /** The longest a /metrics scrape took to answer, in ms. */
+  readonly slowestScrapeMs: number;
   /** The longest the laptops' own process fell behind, in ms. */
   readonly clientLagMaxMs: number;
   /** The seconds with the longest lag, `at` in seconds since the soak started. */
@@ -93,6 +97,7 @@ export async function judge(day: DayFigures): Promise<SoakReport> {
   if (day.backupsComplete !== day.expectedBackups) fail('backups complete', `${day.backupsComplete} of ${day.expectedBackups} registered laptops have a complete snapshot`);
   if (day.transitions.midday.doneAt === undefined) fail('Mothership followed', 'the school never showed the whole midday update');
   if (day.lagSeconds === 0) fail('event-loop lag', 'no lag figures could be read from /metrics');
+  if (day.lagScrapeFailures > 0) fail('event-loop lag', `${day.lagScrapeFailures} scrapes of /metrics failed, so the figures miss those windows`);
   if (lag.max > LAG_MAX_MS) fail('event-loop lag', `max ${lag.max.toFixed(0)} ms is over ${LAG_MAX_MS} ms`);
   if (lag.p99 > LAG_P99_MS) fail('event-loop lag', `the worst second's p99 ${lag.p99.toFixed(0)} ms is over ${LAG_P99_MS} ms`);
   const rssLimit = memory.before.rssBytes * (1 + RSS_SLACK_FRACTION) + RSS_SLACK_BYTES;
@@ -122,6 +127,7 @@ export async function judge(day: DayFigures): Promise<SoakReport> {
     notes: [
       `worst lag: ${day.worstLag.map((l) => `max ${l.max.toFixed(0)} ms (p99 ${l.p99.toFixed(0)} ms) at +${l.at.toFixed(1)} s`).join(', ')}`,
       `slow callbacks: ${slowCallbacks(metrics).join(', ') || 'none'}`,
+      `the slowest /metrics scrape answered after ${day.slowestScrapeMs} ms`,
       `the laptops' process fell behind by ${day.clientLagMaxMs.toFixed(0)} ms at most`,
     ],
     figures: { unexpected: day.tally.unexpectedCount, registered: day.registered, backupsComplete: day.backupsComplete, lag, memory, seconds: day.seconds },

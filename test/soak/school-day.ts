@@ -60,7 +60,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     say(`${fleet.length} laptops; starting the Mothership`);
     mothership = await Mothership.start(workdir, deployment, group((p) => p.leaseSource === 'mothership'));
-    school = await School.start(workdir, mothership, day);
+    school = await School.start(workdir, mothership, day, options.cpuProfileDir);
     helper = SquidHelper.start(school.daemon.root);
     const transitions: DayTransitions = { usbImport: new Transition(), midday: new Transition(), activitiesReload: new Transition() };
     const tally = new Tally(started);
@@ -129,6 +129,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       memory: { before, peak: peakOf(watch, before, after), after },
       lag: watch.lagSummary,
       lagSeconds: watch.lag.length,
+      lagScrapeFailures: watch.scrapeFailures,
+      slowestScrapeMs: watch.slowestScrapeMs,
       clientLagMaxMs: Math.max(0, clientLag!.max / 1e6 - 10),
       worstLag: watch.worstSeconds(3).map((l) => ({ ...l, at: (l.at - started) / 1000 })),
       school,

@@ -26,9 +26,10 @@ export class School {
     readonly sshPort: number,
   ) {}
 
-  static async start(workdir: string, mothership: Mothership, plan: DayPlan): Promise<School> {
+  static async start(workdir: string, mothership: Mothership, plan: DayPlan, cpuProfileDir?: string): Promise<School> {
     const publicKey = join(workdir, 'deployment-public.pem');
     const daemon = await DaemonProcess.start({
+      ...(cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] } : {}),
       baseConfig: CORE_CONFIG,
       config: [
         '[plugins]', ...SERVICES.map((service) => `${service} = on`),
@@ -112,7 +113,9 @@ export class School {
     }
   }
 
-  dispose(): Promise<void> {
-    return this.daemon.dispose();
+  /** Stop as an admin's systemd would (SIGTERM, so a CPU profile is written), then remove the school. */
+  async dispose(): Promise<void> {
+    await this.daemon.stop('SIGTERM');
+    await this.daemon.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { where, type IniSection } from './ini.js';
 import { makeOption, option, type ConfigOf, type ConfigShape } from './options.js';
+import { adminSection, adminSectionProblems } from '../admin-console/options.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -63,6 +64,7 @@ export const coreSections = {
     /** Upstream: how long an enrolment token from `sugar-server fleet invite` stays usable. */
     invite_lifetime: option.duration(7 * 86_400_000, { max: 366 * 86_400_000 }),
   },
+  admin: adminSection,
 } satisfies Record<string, ConfigShape>;
 
 export type CoreSectionName = keyof typeof coreSections;
@@ -118,5 +120,6 @@ export function checkCoreSections(sections: ReadonlyMap<string, IniSection>): Ch
     if (checked.ok) config[name] = checked.value;
     else problems.push(...checked.problems);
   }
+  problems.push(...adminSectionProblems(sections.get('admin')));
   return problems.length ? { ok: false, problems } : { ok: true, value: config as CoreConfig };
 }

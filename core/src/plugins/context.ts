@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Context, Middleware } from 'koa';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import type { PageDirectory } from '../admin-console/pages.js';
 import { ServerErrors } from '../errors.js';
 import { MirroredFeed, type FeedMirror, type FeedPublisher, type FeedState, type MirrorRegistry, type MirrorSpec, type PublishSpec, type TrustRoots } from '../feeds/index.js';
 import { createApp } from '../http/app.js';
@@ -43,6 +44,8 @@ export interface RuntimeDeps {
   readonly watchdog: Watchdog;
   /** Asked before every request on the plugin's own HTTP ports too (maintenance mode). */
   readonly gate?: (ctx: Context) => void;
+  /** The admin console's pages; a plugin's are withdrawn when it stops. */
+  readonly adminPages?: PageDirectory;
 }
 
 export class PluginRuntime {
@@ -124,6 +127,12 @@ export class PluginRuntime {
         this.assertOpen();
         this.statusSource = source;
       },
+      admin: {
+        page: (spec) => {
+          this.assertOpen();
+          deps.adminPages?.for(service).page(spec);
+        },
+      },
     };
   }
 
@@ -170,6 +179,7 @@ export class PluginRuntime {
     this.abort.abort();
     this.deps.http.unmount(this.ctx.service);
     this.deps.services.withdraw(this.ctx.service);
+    this.deps.adminPages?.withdraw(this.ctx.service);
     this.deps.feeds.withdraw(this.ctx.service);
     for (const mirror of this.mirrors) {
       mirror.stop();

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../storage.js';
 import type { Clock } from '../tokens.js';
 import type { FeedMirror, MirrorSpec, PublishSpec } from '../feeds/types.js';
+import type { AdminPages } from '../admin-console/pages.js';
 
 /** The plugin API this core provides; manifests name a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
@@ -120,6 +121,8 @@ export interface PluginContext<C = unknown> {
    * most once a second. `/status` is public: report counts and reasons, never secrets.
    */
   reportStatus(source: () => StatusDetails): void;
+  /** Pages of the admin console: `ctx.admin.page({ route, title, messages, render, actions })`. */
+  readonly admin: AdminPages;
 }
 
 /** What a plugin adds to its `/status` entry: plain JSON values. */

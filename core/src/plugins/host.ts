@@ -112,6 +112,11 @@ export class PluginHost {
     }));
   }
 
+  /** The state of `service`'s plugin, without building its status (which asks the plugin for its details). */
+  stateOf(service: string): PluginState | undefined {
+    return this.entries.get(service)?.state;
+  }
+
   /**
    * The service that will serve `path` once it has started: one that `apply`
    * is starting (or restarting) and whose declared routes cover the path.

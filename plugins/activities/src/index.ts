@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { definePlugin } from 'sugar-server';
+import { activitiesPage } from './admin-page.js';
 import type { BundleLimits } from './bundle-checks.js';
 import { addCommand } from './commands/add.js';
 import { listCommand } from './commands/list.js';
@@ -39,6 +40,7 @@ export default definePlugin({
 
     mountLaptopRoutes(ctx.router, library, { groupName: config.group_name, groupDescription: config.group_description });
     mountLibraryApi(ctx, library, { uploadLimit: config.upload_limit, limits });
+    ctx.admin.page(activitiesPage(library, { uploadLimit: config.upload_limit, limits }));
     publishLibrary(ctx, library);
     if (config.upstream) mirrorUpstream(ctx, config.upstream, config.upstream_interval, { library, store, limits, log });
     ctx.reportStatus(() => {

@@ -26,6 +26,8 @@ export interface LaptopRecord {
 /** The store document. */
 export interface BackupDocument {
   laptops: Record<string, LaptopRecord>;
+  /** Per laptop, the snapshots whose manifest is in the bucket (`[backup] replicate_to`), oldest first; absent in stores made before replication. */
+  replicated?: Record<string, string[]>;
 }
 
 export const EMPTY_BACKUPS: BackupDocument = { laptops: {} };

@@ -24,3 +24,18 @@ describe('[backup] volume_quota', () => {
     },
   );
 });
+
+describe('[backup] replication options', () => {
+  it('are off unless replicate_to is set, with the documented defaults', () => {
+    expect(backupOptions.replicate_to.safeParse(undefined)).toMatchObject({ success: true, data: undefined });
+    expect(backupOptions.replicate_concurrency.safeParse(undefined)).toMatchObject({ success: true, data: 16 });
+    expect(backupOptions.replicate_encryption.safeParse(undefined)).toMatchObject({ success: true, data: false });
+    expect(backupOptions.replicate_windows.safeParse(undefined)).toMatchObject({ success: true, data: [] });
+  });
+
+  it('say what is wrong with a target or a window', () => {
+    expect(backupOptions.replicate_to.safeParse('s3://Backups/x').error?.issues[0]?.message).toMatch(/"Backups" is not a bucket name/);
+    expect(backupOptions.replicate_windows.safeParse('nights 01:00-05:00').error?.issues[0]?.message).toMatch(/"nights" is not a day list/);
+    expect(backupOptions.replicate_rate.safeParse('2M')).toMatchObject({ success: true, data: 2 * 1024 * 1024 });
+  });
+});

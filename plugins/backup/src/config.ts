@@ -1,5 +1,6 @@
 /** The `[backup]` section. */
 import { makeOption, option, type ConfigOf } from 'sugar-server';
+import { replicationOptions } from './replication/options.js';
 
 const DAY_MS = 86_400_000;
 
@@ -73,6 +74,7 @@ export const backupOptions = {
   keep_monthly: option.integer({ min: 0, max: 1000 }, 12),
   /** `sugar-server backup status` lists laptops not backed up for this long. */
   stale_after: option.duration(7 * DAY_MS, { max: 3650 * DAY_MS }),
+  ...replicationOptions,
 };
 
 /** The checked `[backup]` section. */

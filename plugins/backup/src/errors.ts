@@ -45,4 +45,16 @@ export const BackupErrors = {
   /** A snapshot could not be made; the previous ones and datastore-latest are untouched. */
   SNAPSHOT_FAILED: errorType('BACKUP_ERR_SNAPSHOT_FAILED', 500, (serial: string, why: string) =>
     `snapshot of ${serial} failed: ${why}`),
+  /** The S3 credentials file (or the AWS_* variables) cannot be used. */
+  BUCKET_CREDENTIALS: errorType('BACKUP_ERR_BUCKET_CREDENTIALS', 500, (where: string, why: string) => `S3 credentials ${where} ${why}`),
+  /** The school's replication key cannot be used. */
+  REPLICATION_KEY: errorType('BACKUP_ERR_REPLICATION_KEY', 500, (file: string, why: string) => `replication key ${file} ${why}`),
+  /** A replication pass failed; the next one starts over where it stopped. */
+  REPLICATION_FAILED: errorType('BACKUP_ERR_REPLICATION_FAILED', 502, (target: string, why: string) =>
+    `replication to ${target} failed: ${why}`),
+  /** Restoring from the bucket found objects missing or not matching their digest; those files were not written. */
+  RESTORE_INCOMPLETE: errorType('BACKUP_ERR_RESTORE_INCOMPLETE', 502, (count: string, target: string) =>
+    `${count} file(s) could not be restored from ${target}: missing or corrupt objects (listed above); nothing else was left out`),
+  /** Replication is not set up (`[backup] replicate_to` unset). */
+  NOT_REPLICATED: errorType('BACKUP_ERR_NOT_REPLICATED', 409, (what: string) => `${what}: [backup] replicate_to is not set`),
 } as const;

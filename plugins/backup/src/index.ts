@@ -11,15 +11,18 @@ import { join } from 'node:path';
 import { definePlugin, type PluginContext } from 'sugar-server';
 import { RegistryToken, type LaptopRegistry } from 'sugar-server-registry';
 import { mountAdminApi } from './admin-api.js';
+import { backupPage } from './admin-page.js';
 import { Availability } from './availability.js';
 import { EMPTY_BACKUPS, type BackupDocument } from './backup-records.js';
 import { BackupService } from './backup-service.js';
+import { restoreFromS3Command } from './commands/restore-from-s3.js';
 import { statusCommand } from './commands/status.js';
 import { backupOptions, type BackupConfig } from './config.js';
 import { loadHostKeys } from './host-keys.js';
 import { LaptopFolders } from './laptop-folder.js';
 import { mountAvailability } from './laptop-route.js';
 import { RecentClients } from './recent-clients.js';
+import { startReplication } from './replication/start.js';
 import { rsyncVersion } from './rsync-binary.js';
 import { sshAlgorithms } from './ssh-algorithms.js';
 import { SshEndpoint } from './ssh-endpoint.js';
@@ -41,15 +44,22 @@ export default definePlugin({
 
     // The volume quota is checked after each snapshot; the pruner needs the service, so it is made just after.
     let afterSnapshot = () => {};
+    let replicate = () => {};
+    const store = await ctx.openStore<BackupDocument>(EMPTY_BACKUPS);
     const service = new BackupService({
       folders,
-      store: await ctx.openStore<BackupDocument>(EMPTY_BACKUPS),
+      store,
       policy: { keepAllMs: config.keep_all, weeks: config.keep_weekly, months: config.keep_monthly },
       log,
       now,
-      onSnapshot: () => afterSnapshot(),
+      onSnapshot: () => {
+        afterSnapshot();
+        replicate();
+      },
     });
     await service.recoverAll();
+    const replicator = await startReplication({ ctx, folders, store, serials: () => service.serialsOnDisk() });
+    if (replicator) replicate = () => void replicator.run();
     const volume = new VolumePruner({ service, folders, quota: config.volume_quota, recordedUsage: () => service.totalUsage(), volumeSize, log, now });
     afterSnapshot = () => void volume.afterSnapshot();
     void volume.check();
@@ -58,7 +68,12 @@ export default definePlugin({
     // Figures only: /status is public, serials are not.
     ctx.reportStatus(() => {
       const { setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart } = volume.report();
-      return { volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart, overdue: service.overdue(config.stale_after, now()) };
+      const replication = replicator?.status();
+      return {
+        volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart, overdue: service.overdue(config.stale_after, now()),
+        // Figures only: which laptops were replicated stays behind the admin token.
+        ...(replication && { replication: { state: replication.state, encrypted: replication.encrypted, backlog: replication.backlog, lastSuccess: replication.lastSuccess, throughput: replication.lastPass?.throughput ?? 0, lastError: replication.lastError?.code ?? null } }),
+      };
     });
 
     const registry = () => registryOf(ctx);
@@ -76,6 +91,7 @@ export default definePlugin({
     });
     mountAvailability(ctx.router, availability, log);
     mountAdminApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, log, service, volume, registry });
+    ctx.admin.page(backupPage({ service, volume, registry, staleMs: config.stale_after, quota: config.quota, now, log }));
 
     const transfers = new Transfers({
       folders,
@@ -111,6 +127,7 @@ export default definePlugin({
 
   commands: {
     status: statusCommand,
+    'restore-from-s3': restoreFromS3Command,
   },
 });
 

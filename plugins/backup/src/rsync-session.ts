@@ -4,8 +4,8 @@
  * environment, its stdin/stdout/stderr joined to the SSH channel, and its exit
  * status sent back as the channel's exit status.
  */
-import { spawn } from 'node:child_process';
 import type { ServerChannel } from 'ssh2';
+import { launch } from 'sugar-server';
 import { BackupErrors } from './errors.js';
 
 export interface RsyncRun {
@@ -38,11 +38,12 @@ const STDERR_KEPT = 2000;
 
 /** Start rsync for `channel`; resolves when rsync has exited and the channel has been told. `abort()` ends it early. */
 export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise<RsyncOutcome>; abort(): void } {
-  const child = spawn(run.rsyncPath, [...run.args], {
+  // Started and fed off the event loop (see the core's launcher): a wave of backups forks many.
+  const child = launch(run.rsyncPath, run.args, {
     cwd: run.cwd,
     env: { PATH: '/usr/bin:/bin', HOME: run.home, LC_ALL: 'C' },
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const stdin = child.stdin!;
   let bytesIn = 0;
   let bytesOut = 0;
   let stderr = '';
@@ -53,8 +54,8 @@ export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise
     channel.stderr.write(chunk);
   });
   // rsync may exit while the laptop still sends; what it did not read is dropped.
-  child.stdin.on('error', () => {});
-  channel.pipe(child.stdin);
+  stdin.on('error', () => {});
+  channel.pipe(stdin);
   child.stdout.pipe(channel, { end: false });
 
   const done = new Promise<RsyncOutcome>((resolve) => {

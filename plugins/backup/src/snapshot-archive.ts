@@ -3,9 +3,8 @@
  * vector (no shell). Symlinks go in as symlinks (their text is munged, see
  * rsync-request.ts); nothing outside the snapshot is read.
  */
-import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Logger } from 'sugar-server';
+import { launch, type Logger } from 'sugar-server';
 
 export const TAR_PATH = '/usr/bin/tar';
 
@@ -16,8 +15,8 @@ export const TAR_PATH = '/usr/bin/tar';
  * `stop()` ends tar early (the client went away).
  */
 export function snapshotArchive(snapshot: string, log: Logger): { stream: Readable; stop(): void } {
-  const tar = spawn(TAR_PATH, ['--create', '--file=-', '--one-file-system', '--numeric-owner', `--directory=${snapshot}`, '.'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const tar = launch(TAR_PATH, ['--create', '--file=-', '--one-file-system', '--numeric-owner', `--directory=${snapshot}`, '.'], {
+    stdin: false,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
   });
   const out = new PassThrough();

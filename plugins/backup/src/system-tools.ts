@@ -3,12 +3,13 @@
  * vector, never a shell: they walk and link tens of thousands of files several
  * times faster than the same work done file by file through Node's thread pool.
  */
-import { spawn } from 'node:child_process';
+import { launch } from 'sugar-server';
 
 /** Run `program` with `args`; resolves with its stdout, rejects with its stderr when it fails. */
 export function runTool(program: string, args: readonly string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
+    // Off the event loop: forking the daemon for each tool is what a wave of backups is made of.
+    const child = launch(program, args, { stdin: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

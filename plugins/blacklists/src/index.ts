@@ -7,6 +7,7 @@
  * and the DNS exports all answer from.
  */
 import { definePlugin } from 'sugar-server';
+import { blacklistsPage } from './admin-page.js';
 import { BlacklistsService } from './blacklists-service.js';
 import { categoriesCommand } from './commands/categories.js';
 import { checkCommand } from './commands/check.js';
@@ -53,6 +54,7 @@ export default definePlugin({
       uploadLimit: config.upload_limit,
       upstream: config.upstream,
     });
+    ctx.admin.page(blacklistsPage({ service, sources, etcDir: ctx.etcDir, uploadLimit: config.upload_limit, upstream: config.upstream }));
     // /status is public: state and counts only.
     ctx.reportStatus(() => service.summary());
     registerMetrics(ctx, () => ({ indexLoaded: service.index !== null, whenUnavailable: config.when_unavailable }));

@@ -88,13 +88,20 @@ export function activationHandler(options: ActivationOptions): (socket: Socket) 
       else socket.end();
     };
 
-    let timer = setTimeout(() => {
+    const onDeadline = () => {
       if (!answered && !parseActivationRequest(Buffer.concat(chunks, size))) return cut(`no request within ${timeoutMs} ms`);
       respond();
       // The same budget again for the client to read the answer; then it is cut.
       timer = setTimeout(() => socket.destroy(), timeoutMs);
-    }, timeoutMs);
-    socket.once('close', () => clearTimeout(timer));
+    };
+    // Judged after the poll phase has read what already arrived: a daemon whose loop ran
+    // late (a burst of work) must not cut a laptop whose request has been waiting in the socket.
+    let deferred: NodeJS.Immediate | undefined;
+    let timer = setTimeout(() => (deferred = setImmediate(onDeadline)), timeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      clearImmediate(deferred);
+    });
 
     socket.on('data', (chunk: Buffer) => {
       if (answered) return;

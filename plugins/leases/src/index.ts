@@ -6,6 +6,7 @@
  */
 import { definePlugin } from 'sugar-server';
 import { activationHandler } from './activation-server.js';
+import { leasesPage } from './admin-page.js';
 import { importCommand } from './commands/import.js';
 import { reportCommand } from './commands/report.js';
 import { signCommand } from './commands/sign.js';
@@ -40,6 +41,7 @@ export default definePlugin({
     });
 
     mountHttpApi({ router: ctx.router, requireAdmin: ctx.requireAdmin, service, uploadLimit: config.upload_limit });
+    ctx.admin.page(leasesPage(service, { warningDays: Math.round(config.expiry_warning / DAY_MS), uploadLimit: config.upload_limit, now: () => ctx.clock.now() }));
     await ctx.listenTcp(
       { name: 'activation', port: config.port, address: config.address },
       activationHandler({ answer: (serial) => service.answer(serial), log, timeoutMs: config.read_timeout }),

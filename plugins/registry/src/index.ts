@@ -6,6 +6,7 @@
  */
 import { definePlugin, Tokens } from 'sugar-server';
 import { exportCommand, importCommand } from './commands/laptops.js';
+import { registryPage } from './admin-page.js';
 import { registryConfig } from './config.js';
 import { serveJsonApi } from './json-api.js';
 import { EMPTY_REGISTRY, Registry, type RegistryDocument } from './registry.js';
@@ -34,6 +35,7 @@ export default definePlugin({
     const listener = await ctx.listenHttp({ name: 'registration', port: config.port, address: config.address });
     serveXmlRpc(listener.router, registry, { bodyLimit: config.body_limit, log: ctx.log });
     ctx.provide(RegistryToken, registry);
+    ctx.admin.page(registryPage(registry));
     // A figure only (for /status and the fleet's check-ins): /status is public, serials are not.
     ctx.reportStatus(() => ({ laptops: registry.count() }));
   },

@@ -9,11 +9,12 @@
  * keep its content, mode, owner, mtime and inode, and its link count may only
  * fall. Devices and special files (FIFOs) are never stored.
  */
-import { chmod, cp, link, lstat, lutimes, mkdir, mkdtemp, readdir, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, cp, link, lstat, lutimes, mkdir, mkdtemp, rm, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DS_BACKUP_RSYNC_OPTIONS, generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../../harness/index.js';
 import { BackupServer } from './backup-server.js';
 import { runTool } from './run-tool.js';
 import { rsyncAs } from './ssh-as-laptop.js';
@@ -30,16 +31,6 @@ let changed: string;
 /** Files of `changed` whose times (not bytes) changed. */
 let retimed: string[];
 
-/** Regular files under `dir`, relative, sorted. */
-async function filesUnder(dir: string, relative = ''): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(join(dir, relative), { withFileTypes: true })) {
-    const path = relative ? join(relative, entry.name) : entry.name;
-    if (entry.isDirectory()) found.push(...(await filesUnder(dir, path)));
-    else if (entry.isFile()) found.push(path);
-  }
-  return found.sort();
-}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'backup-earlier-'));

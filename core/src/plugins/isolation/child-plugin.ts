@@ -120,6 +120,8 @@ export class ChildPlugin {
       reportStatus: (source: () => StatusDetails) => {
         this.statusSource = source;
       },
+      // The console renders pages in the core's process; an isolated plugin keeps working without its page.
+      admin: { page: (spec) => log.info({ page: spec.route }, 'admin console page not shown: this plugin runs in a process of its own') },
     };
   }
 

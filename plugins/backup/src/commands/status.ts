@@ -1,8 +1,10 @@
 /** `sugar-server backup status`: which laptops have not backed up lately. */
 import { parseArgs } from 'node:util';
-import { ServerErrors, type PluginCommand } from 'sugar-server';
+import { isSugarError, ServerErrors, type PluginCommand } from 'sugar-server';
 import type { LaptopSummary } from '../backup-service.js';
 import type { BackupConfig } from '../config.js';
+import type { ReplicationStatus } from '../replication/replicator.js';
+import { formatReplication } from '../replication/status-lines.js';
 import type { VolumeReport } from '../volume-pruner.js';
 
 const DAY_MS = 86_400_000;
@@ -33,10 +35,18 @@ export function formatVolume(volume: VolumeReport): string[] {
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 /** The report for people. */
-export function formatStatus(laptops: readonly LaptopSummary[], stale: readonly LaptopSummary[], days: number, now: number, volume?: VolumeReport): string {
+export function formatStatus(
+  laptops: readonly LaptopSummary[],
+  stale: readonly LaptopSummary[],
+  days: number,
+  now: number,
+  volume?: VolumeReport,
+  replication?: ReplicationStatus | null,
+): string {
   const backedUp = laptops.filter((l) => l.lastBackup !== null).length;
   const lines = [`${laptops.length} laptop(s), ${backedUp} with a backup; not backed up for ${days} day(s) or more: ${stale.length}`];
   if (volume) lines.push(...formatVolume(volume));
+  if (replication !== undefined) lines.push(...formatReplication(replication));
   if (stale.length) {
     lines.push('');
     const rows = [['SERIAL', 'NICK', 'LAST BACKUP', 'SNAPSHOTS', 'USAGE']];
@@ -59,7 +69,8 @@ export const statusCommand: PluginCommand<BackupConfig> = {
 
 Lists registered laptops (and laptops with backups) whose last completed backup
 is N days old or older, or that never backed up, oldest first; and the backup
-volume against [backup] volume_quota, with the snapshots the quota removed last.
+volume against [backup] volume_quota, with the snapshots the quota removed last;
+and replication to S3 ([backup] replicate_to): backlog, last pass, last error.
   --days N   look back N days (default [backup] stale_after)
   --json     print the laptops as JSON`,
   async run(args, ctx) {
@@ -74,9 +85,13 @@ volume against [backup] volume_quota, with the snapshots the quota removed last.
     const days = values.days === undefined ? Math.round(ctx.config.stale_after / DAY_MS) : Number(values.days);
     const { laptops } = await ctx.adminJson<{ laptops: LaptopSummary[] }>('/backup/v1/laptops');
     const volume = await ctx.adminJson<VolumeReport>('/backup/v1/volume');
+    const replication = await ctx.adminJson<ReplicationStatus>('/backup/v1/replication').catch((err: unknown) => {
+      if (isSugarError(err) && err.code === 'BACKUP_ERR_NOT_REPLICATED') return null;
+      throw err;
+    });
     const now = Date.now();
     const stale = staleLaptops(laptops, days, now);
-    ctx.out(values.json ? JSON.stringify({ days, laptops: stale, volume }, null, 2) : formatStatus(laptops, stale, days, now, volume));
+    ctx.out(values.json ? JSON.stringify({ days, laptops: stale, volume, replication }, null, 2) : formatStatus(laptops, stale, days, now, volume, replication));
     return 0;
   },
 };

@@ -5,9 +5,10 @@
  * they are named in the lists.
  */
 
-/** The languages the block page speaks. */
-export const LANGUAGES = ['en', 'es', 'fr'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import type { Language } from 'sugar-server';
+
+/** The languages the block page speaks are the admin console's, chosen the same way. */
+export { LANGUAGES, pickLanguage, type Language } from 'sugar-server';
 
 export interface PageWords {
   readonly title: string;
@@ -86,24 +87,4 @@ const CATEGORY_NAMES: Readonly<Record<string, Readonly<Record<Language, string>>
 /** How a category is shown to readers of `language`. */
 export function categoryLabel(category: string, language: Language): string {
   return CATEGORY_NAMES[category]?.[language] ?? category;
-}
-
-/** Pick the page's language: an explicit `lang`, else the best `Accept-Language` match, else English. */
-export function pickLanguage(explicit: string | undefined, acceptLanguage: string | undefined): Language {
-  const wanted = explicit?.toLowerCase().slice(0, 2);
-  if (isLanguage(wanted)) return wanted;
-  const ranked = (acceptLanguage ?? '')
-    .split(',')
-    .map((part, order) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-      return { tag: tag.toLowerCase().slice(0, 2), q: q === undefined ? 1 : Number(q), order };
-    })
-    .filter((entry) => entry.q > 0)
-    .sort((a, b) => b.q - a.q || a.order - b.order);
-  return ranked.map((entry) => entry.tag).find(isLanguage) ?? 'en';
-}
-
-function isLanguage(tag: string | undefined): tag is Language {
-  return (LANGUAGES as readonly string[]).includes(tag ?? '');
 }

@@ -1,0 +1,1 @@
+export { launch, ProcessLauncher, type LaunchedProcess, type LaunchOptions, type LauncherOptions } from './launcher.js';

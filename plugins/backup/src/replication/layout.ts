@@ -1,0 +1,57 @@
+/**
+ * Where things live under the school's prefix:
+ *
+ * ```
+ * objects/<2 hex>/<name>            one file's bytes, stored once however many snapshots hold it
+ * laptops/<SN>/<timestamp>.json     one snapshot: its files' paths, modes, times, sizes and digests
+ * ```
+ *
+ * An object's name is the sha256 of its bytes; with encryption on, it is an
+ * HMAC of that digest under the school's key, so the bucket's operator cannot
+ * tell whether a known file is among the backups.
+ */
+import { isSerial } from 'sugar-server-registry';
+import { snapshotName, snapshotTime } from '../laptop-folder.js';
+
+export const OBJECTS = 'objects/';
+export const LAPTOPS = 'laptops/';
+
+const NAME = /^[0-9a-f]{64}$/;
+
+export function objectKey(name: string): string {
+  return `${OBJECTS}${name.slice(0, 2)}/${name}`;
+}
+
+/** The object name in an `objects/` key, or null for anything else. */
+export function objectNameOf(key: string): string | null {
+  const match = /^objects\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
+  return match && match[2]!.startsWith(match[1]!) && NAME.test(match[2]!) ? match[2]! : null;
+}
+
+/** `datastore-2026-03-01_20:15` -> `20260301T2015Z`. */
+export function timestampOf(snapshot: string): string {
+  const time = snapshotTime(snapshot);
+  if (time === null) throw new Error(`not a snapshot name: ${snapshot}`);
+  return new Date(time).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
+}
+
+/** `20260301T2015Z` -> `datastore-2026-03-01_20:15`, or null when it is not such a timestamp. */
+export function snapshotOfTimestamp(timestamp: string): string | null {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(timestamp);
+  if (!match) return null;
+  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]));
+  const name = snapshotName(ms);
+  return Number.isNaN(ms) || timestampOf(name) !== timestamp ? null : name;
+}
+
+export function manifestKey(serial: string, snapshot: string): string {
+  return `${LAPTOPS}${serial}/${timestampOf(snapshot)}.json`;
+}
+
+/** The laptop and snapshot a `laptops/` key names, or null for anything else (never trusted beyond these checks). */
+export function manifestOf(key: string): { serial: string; snapshot: string } | null {
+  const match = /^laptops\/([^/]+)\/([^/]+)\.json$/.exec(key);
+  if (!match || !isSerial(match[1]!)) return null;
+  const snapshot = snapshotOfTimestamp(match[2]!);
+  return snapshot ? { serial: match[1]!, snapshot } : null;
+}

@@ -1,0 +1,107 @@
+/**
+ * A snapshot as the bucket holds it: every folder, file and symlink with its
+ * mode and time, and for each file its size and sha256. Written last, and only
+ * if absent, so a manifest in the bucket always names objects already there.
+ */
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const MANIFEST_VERSION = 1;
+
+export type ManifestEntry =
+  | { readonly type: 'dir'; readonly path: string; readonly mode: number; readonly mtime: number }
+  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number; readonly sha256: string }
+  | { readonly type: 'symlink'; readonly path: string; readonly mtime: number; readonly target: string };
+
+export interface Manifest {
+  readonly version: typeof MANIFEST_VERSION;
+  readonly serial: string;
+  readonly snapshot: string;
+  /** The snapshot folder's own mode and time. */
+  readonly root: { readonly mode: number; readonly mtime: number };
+  /** Paths relative to the snapshot folder, `/`-separated, parents before children. */
+  readonly entries: readonly ManifestEntry[];
+}
+
+/** What a walk of the folder found, before the files are hashed; a file also says which inode it is. */
+export type FoundEntry =
+  | Exclude<ManifestEntry, { type: 'file' }>
+  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number; readonly inode: string };
+
+/** The snapshot folder's own mode and time. */
+export async function rootOf(folder: string): Promise<Manifest['root']> {
+  const info = await lstat(folder);
+  return { mode: info.mode & 0o7777, mtime: Math.floor(info.mtimeMs) };
+}
+
+/** Every folder, file and symlink under `root` (special files are never stored), parents first. */
+export async function walkSnapshot(root: string): Promise<FoundEntry[]> {
+  const found: FoundEntry[] = [];
+  const visit = async (relative: string): Promise<void> => {
+    const names = (await readdir(join(root, relative))).sort();
+    for (const name of names) {
+      const path = relative ? `${relative}/${name}` : name;
+      const info = await lstat(join(root, path));
+      const mtime = Math.floor(info.mtimeMs);
+      if (info.isDirectory()) {
+        found.push({ type: 'dir', path, mode: info.mode & 0o7777, mtime });
+        await visit(path);
+      } else if (info.isFile()) {
+        found.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size, inode: `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}` });
+      } else if (info.isSymbolicLink()) {
+        found.push({ type: 'symlink', path, mtime, target: await readlink(join(root, path)) });
+      }
+    }
+  };
+  await visit('');
+  return found;
+}
+
+/** Bytes and files a manifest names. */
+export function manifestTotals(manifest: Manifest): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of manifest.entries) {
+    if (entry.type !== 'file') continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { files, bytes };
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Read a manifest from the bucket, checking every field: restore writes files
+ * by these paths, so nothing in it is trusted (no absolute paths, no `..`, no
+ * path through a symlink it also names).
+ */
+export function parseManifest(text: string, expected: { serial: string; snapshot: string }): Manifest {
+  const data = JSON.parse(text) as Partial<Manifest>;
+  if (data.version !== MANIFEST_VERSION) throw new Error(`manifest version ${String(data.version)} is not ${MANIFEST_VERSION}`);
+  if (data.serial !== expected.serial || data.snapshot !== expected.snapshot) throw new Error(`manifest is for ${String(data.serial)} ${String(data.snapshot)}`);
+  if (!Array.isArray(data.entries)) throw new Error('manifest has no entries');
+  if (!(Number.isInteger(data.root?.mode) && data.root!.mode >= 0 && data.root!.mode <= 0o7777 && Number.isFinite(data.root?.mtime))) throw new Error('manifest has no root mode and time');
+  const dirs = new Set<string>(['']);
+  const seen = new Set<string>();
+  for (const entry of data.entries as ManifestEntry[]) {
+    const path = entry?.path;
+    if (typeof path !== 'string' || !isPlainPath(path)) throw new Error(`manifest names a bad path ${JSON.stringify(path)}`);
+    const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    if (!dirs.has(parent) || seen.has(path)) throw new Error(`manifest names ${JSON.stringify(path)} before its folder, or twice`);
+    seen.add(path);
+    if (!Number.isFinite(entry.mtime)) throw new Error(`manifest entry ${path}: bad mtime`);
+    if (entry.type === 'dir') dirs.add(path);
+    if ((entry.type === 'dir' || entry.type === 'file') && !(Number.isInteger(entry.mode) && entry.mode >= 0 && entry.mode <= 0o7777)) {
+      throw new Error(`manifest entry ${path}: bad mode`);
+    }
+    if (entry.type === 'file' && !(Number.isSafeInteger(entry.size) && entry.size >= 0 && SHA256.test(entry.sha256))) throw new Error(`manifest entry ${path}: bad size or digest`);
+    if (entry.type === 'symlink' && typeof entry.target !== 'string') throw new Error(`manifest entry ${path}: bad symlink target`);
+    if (!['dir', 'file', 'symlink'].includes(entry.type)) throw new Error(`manifest entry ${path}: unknown type`);
+  }
+  return data as Manifest;
+}
+
+function isPlainPath(path: string): boolean {
+  return path.length > 0 && path.length < 4096 && !path.includes('\0') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
