@@ -45,6 +45,7 @@ export type { Logger } from './log.js';
 export { html, isHtml, Html } from './admin-console/html.js';
 export type { HtmlValue } from './admin-console/html.js';
 export { barChart } from './admin-console/charts.js';
+export { refusal } from './admin-console/layout.js';
 export type { Bar, BarChartSpec } from './admin-console/charts.js';
 export { LANGUAGES, pickLanguage } from './admin-console/i18n.js';
 export type { Catalogues, Language, Params } from './admin-console/i18n.js';

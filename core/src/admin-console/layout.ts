@@ -63,6 +63,11 @@ export function errorNotice(words: CoreWords, error: { code: string; message: st
   return html`<div class="notice error" role="alert"><p>${error.message}</p><p class="code">${words.errorCode}: <code>${error.code}</code></p></div>`;
 }
 
+/** Why an action was not done, in the page's words (a form sent without its file, say). */
+export function refusal(text: string): Html {
+  return html`<div class="notice error" role="alert"><p>${text}</p></div>`;
+}
+
 /** A short confirmation after an action. */
 export function notice(text: string): Html {
   return html`<div class="notice ok" role="status"><p>${text}</p></div>`;

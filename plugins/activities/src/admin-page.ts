@@ -4,7 +4,7 @@
  * the JSON API checks it), and removing a version.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { html, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html } from 'sugar-server';
+import { html, refusal, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html } from 'sugar-server';
 import type { BundleLimits } from './bundle-checks.js';
 import { inspectBundle } from './bundle-inspector.js';
 import type { BundleRecord } from './bundle-record.js';
@@ -28,7 +28,7 @@ export function activitiesPage(library: Library, options: ActivitiesPageOptions)
     actions: {
       async upload(request) {
         const file = request.files.get('bundle');
-        if (!file || file.data.length === 0) return render(request, html`<div class="notice error" role="alert"><p>${request.t('noFile')}</p></div>`);
+        if (!file || file.data.length === 0) return render(request, refusal(request.t('noFile')));
         const temp = library.tempPath();
         try {
           await writeFile(temp, file.data);

@@ -7,7 +7,7 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { html, isSugarError, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html } from 'sugar-server';
+import { html, isSugarError, refusal, type AdminPageRequest, type AdminPageSpec, type Catalogues, type Html } from 'sugar-server';
 import type { BlacklistsService } from './blacklists-service.js';
 import type { SourceKeeper } from './compile/source-keeper.js';
 import { BlacklistsErrors } from './errors.js';
@@ -58,7 +58,7 @@ export function blacklistsPage(deps: BlacklistsPageDeps): AdminPageSpec {
       async upload(request) {
         if (deps.upstream) throw BlacklistsErrors.FOLLOWS_UPSTREAM(deps.upstream);
         const file = request.files.get('archive');
-        if (!file || file.data.length === 0) return render(request, html`<div class="notice error" role="alert"><p>${request.t('noFile')}</p></div>`);
+        if (!file || file.data.length === 0) return render(request, refusal(request.t('noFile')));
         const incoming = await deps.sources.receivingFile();
         try {
           await writeFile(incoming.path, file.data);

@@ -4,7 +4,7 @@
  * importing a bundle by upload with the import's report, and the stolen list.
  * It calls the same service the admin API and port 191 use.
  */
-import { barChart, html, type AdminPageRequest, type AdminPageSpec, type Html } from 'sugar-server';
+import { barChart, html, refusal, type AdminPageRequest, type AdminPageSpec, type Html } from 'sugar-server';
 import { LEASES_WORDS } from './admin-messages.js';
 import { LeasesErrors } from './errors.js';
 import type { ImportReport } from './import-bundle.js';
@@ -50,7 +50,7 @@ ${stolen(request, service)}`;
     actions: {
       async import(request) {
         const file = request.files.get('bundle');
-        if (!file || file.data.length === 0) return render(request, html`<div class="notice error" role="alert"><p>${request.t('importNoFile')}</p></div>`);
+        if (!file || file.data.length === 0) return render(request, refusal(request.t('importNoFile')));
         return render(request, importReport(request, await service.import(file.data, 'upload')));
       },
       async 'stolen-add'(request) {
