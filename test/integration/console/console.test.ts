@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activation, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout, until } from '../../harness/index.js';
+import { activation, BASE_CONFIG, DAEMON_MAIN, DaemonProcess, DEPLOYMENT_KEY, makeLease, makeRoot, runCommand, skipWithout, until } from '../../harness/index.js';
 import { generateLists, type GeneratedLists } from '../../fixtures/blacklists/generate.js';
 import { buildXo } from '../../fixtures/xo-builder.js';
 import { hasChromium, launch, screenshots, seriousViolations } from './browser.js';
@@ -57,7 +57,8 @@ describe.skipIf(skipWithout(hasChromium))('the admin console in a browser', () =
   const ana = Laptop.create({ nick: 'Ana Lucía' });
 
   beforeAll(async () => {
-    const root = await makeRoot();
+    // The plugins a school has, without the harness's test fixtures: the screenshots go into the README.
+    const root = await makeRoot({ baseConfig: BASE_CONFIG.replace(/^plugin_dirs = .*\n/m, '') });
     const keyFile = join(root, 'etc/sugar-server/deployment.pem');
     await writeFile(keyFile, DEPLOYMENT_KEY.publicKey.export({ type: 'spki', format: 'pem' }));
     lists = await generateLists(join(root, 'lists'), { seed: 11, categories: { adult: { domains: 200, urls: 20 }, games: { domains: 50, urls: 0 } } });
