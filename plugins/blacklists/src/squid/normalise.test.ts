@@ -31,6 +31,9 @@ describe('URL normalisation (each rule of the README)', () => {
   it('drops trailing dots of the host', () => {
     expect(norm('http://example.com./x')).toMatchObject({ host: 'example.com' });
     expect(norm('http://example.com..:80/')).toMatchObject({ host: 'example.com' });
+    // Found by fuzzing: a host the URL parser ends at a backslash kept its dots, or was nothing but dots.
+    expect(norm('tp://u:p@0..\\0.0: 0000/aaaaaaa')).toMatchObject({ host: '0' });
+    expect(norm('gopher://u:p@.\\*>6.8.1:19735/%_,%!;,')).toBeNull();
   });
 
   it('strips www, web and ftp labels (with digits) for URL lists and expressions only', () => {

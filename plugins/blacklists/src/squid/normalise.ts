@@ -95,7 +95,7 @@ export function normaliseHost(rawHost: string): { host: string; isIp: boolean } 
   }
   // Only a host whose last label could be a number can be an IPv4 address in some spelling.
   const last = host.charCodeAt(host.length - 1);
-  if (((last >= 48 && last <= 57) || host.includes('0x')) && NUMERIC_LABEL.test(host)) return canonicalIp(host) ?? { host, isIp: false };
+  if (((last >= 48 && last <= 57) || host.includes('0x')) && NUMERIC_LABEL.test(host)) return canonicalIp(host);
   return { host, isIp: false };
 }
 
@@ -106,7 +106,10 @@ function canonicalIp(host: string): { host: string; isIp: boolean } | null {
     const mapped = IPV4_MAPPED.exec(parsed);
     if (mapped) return { host: mappedIpv4(parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)), isIp: true };
     if (parsed.charCodeAt(0) === 91 || IPV4.test(parsed)) return { host: parsed, isIp: true };
-    return { host: parsed, isIp: false };
+    // The URL parser may end a name at a `\` and keep its trailing dots ("0..\\0.0" is "0.."): drop them, as
+    // every host; nothing but dots is no host.
+    const name = parsed.replace(/\.+$/, '');
+    return name ? { host: name, isIp: false } : null;
   } catch {
     return host.charCodeAt(0) === 91 ? null : { host, isIp: false };
   }
