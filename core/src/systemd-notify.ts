@@ -10,7 +10,7 @@
  * message (a barrier), so the unit says `NotifyAccess=all` and the message is
  * still attributed although the sender has exited.
  */
-import { spawn } from 'node:child_process';
+import { launch } from './launcher/index.js';
 
 export interface NotifyLog {
   warn(details: object, message: string): void;
@@ -88,7 +88,9 @@ export class SystemdNotifier {
   private run(socket: string, assignments: string[]): Promise<void> {
     return new Promise((resolve) => {
       let stderr = '';
-      const child = spawn(this.command, assignments, { env: { ...process.env, NOTIFY_SOCKET: socket }, stdio: ['ignore', 'ignore', 'pipe'] });
+      // From the launcher's thread: a watchdog ping every half interval must not fork the daemon on its event loop.
+      const child = launch(this.command, assignments, { env: { ...process.env, NOTIFY_SOCKET: socket } as Record<string, string>, stdin: false });
+      child.stdout.resume();
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       child.once('error', (err) => this.failed(assignments, err.message, resolve));
       child.once('close', (code) => (code === 0 ? resolve() : this.failed(assignments, stderr.trim() || `exit code ${code}`, resolve)));
