@@ -40,6 +40,9 @@ export type { BodyOptions } from './http/body.js';
 export type { Store } from './storage.js';
 export { syncDir } from './storage.js';
 export { launch, ProcessLauncher } from './launcher/index.js';
+// Calls over a child process's IPC channel, as isolated plugins make them: for plugins running a process of their own.
+export { answer, fromWire, PendingCalls, toWire } from './plugins/isolation/messages.js';
+export type { Reply, WireError } from './plugins/isolation/messages.js';
 export type { LaunchedProcess, LaunchOptions } from './launcher/index.js';
 export type { Logger } from './log.js';
 export { html, isHtml, Html } from './admin-console/html.js';

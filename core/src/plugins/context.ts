@@ -99,7 +99,7 @@ export class PluginRuntime {
       },
       listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
         this.open(spec, OwnedPort.tcp(`${service}/${spec.name}`, log, (socket) =>
-          deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })), candidate.packageName)),
+          deps.watchdog.time(service, 'connection', () => onConnection(socket), () => ({ listener: spec.name })), candidate.packageName, { pauseOnConnect: spec.pauseOnConnect === true })),
       listenHttp: async (spec: ListenSpec): Promise<HttpListener> => {
         const app = createApp({ log, metrics: deps.metrics, owner: service, bodyLimit: deps.bodyLimit, gate: deps.gate });
         const portRouter = MainHttpServer.routerFor(service, deps.watchdog);

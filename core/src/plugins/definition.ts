@@ -40,6 +40,12 @@ export interface ListenSpec {
   readonly port: number;
   /** IP address to bind; defaults to the main HTTP address. */
   readonly address?: string;
+  /**
+   * TCP only: hand each socket over unread (Node's `pauseOnConnect`), for a
+   * plugin that passes connections to a process of its own with
+   * `child.send(message, socket)`; a byte read here would be lost to it.
+   */
+  readonly pauseOnConnect?: boolean;
 }
 
 export type { BoundListener };
