@@ -40,6 +40,8 @@ export const BackupErrors = {
   BUSY: errorType('BACKUP_ERR_BUSY', 503, (why: string) => `backup refused for now: ${why}`),
   /** The SSH host keys can neither be read nor made. */
   HOST_KEY: errorType('BACKUP_ERR_HOST_KEY', 500, (file: string, why: string) => `SSH host key ${file}: ${why}`),
+  /** The SSH endpoint's process could not start, or died (it is started again). */
+  SSH_PROCESS: errorType('BACKUP_ERR_SSH_PROCESS', 500, (why: string) => `the SSH endpoint's process ${why}`),
   /** `rsync_path` does not run. */
   NO_RSYNC: errorType('BACKUP_ERR_NO_RSYNC', 500, (path: string, why: string) => `rsync at ${path} cannot be run: ${why}`),
   /** A snapshot could not be made; the previous ones and datastore-latest are untouched. */

@@ -25,7 +25,9 @@ import { RecentClients } from './recent-clients.js';
 import { startReplication } from './replication/start.js';
 import { rsyncVersion } from './rsync-binary.js';
 import { sshAlgorithms } from './ssh-algorithms.js';
-import { SshEndpoint } from './ssh-endpoint.js';
+import { registeredKeyVerdict } from './ssh-auth.js';
+import type { SshCall } from './ssh-process/messages.js';
+import { SshProcess, type SshProcessStatus } from './ssh-process/parent.js';
 import { Transfers } from './transfers.js';
 import { systemProbe, volumeSize } from './volume.js';
 import { VolumePruner } from './volume-pruner.js';
@@ -65,12 +67,14 @@ export default definePlugin({
     void volume.check();
     const periodic = config.volume_check > 0 ? setInterval(() => void volume.check(), config.volume_check) : undefined;
     periodic?.unref();
+    let sshStatus = (): SshProcessStatus | null => null;
     // Figures only: /status is public, serials are not.
     ctx.reportStatus(() => {
       const { setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart } = volume.report();
       const replication = replicator?.status();
       return {
         volumeQuota: setting, checkedAt, quota, used, laptops, fairShare, overQuota, removedSinceStart, overdue: service.overdue(config.stale_after, now()),
+        sshProcess: sshStatus(),
         // Figures only: which laptops were replicated stays behind the admin token.
         ...(replication && { replication: { state: replication.state, encrypted: replication.encrypted, backlog: replication.backlog, lastSuccess: replication.lastSuccess, throughput: replication.lastPass?.throughput ?? 0, lastError: replication.lastError?.code ?? null } }),
       };
@@ -104,21 +108,32 @@ export default definePlugin({
       keepAccessTimes: process.getuid?.() === 0,
     });
     const hostKeys = await loadHostKeys(ctx.etcDir, log);
-    const endpoint = new SshEndpoint({
-      hostKeys: hostKeys.map((key) => key.privateKey),
-      algorithms: sshAlgorithms(config.legacy_algorithms),
-      loginTimeoutMs: config.login_timeout,
-      maxConnections: config.max_connections,
+    // The SSH transport (ciphers, key exchanges, every backup's bytes) runs in a process of its own; the daemon answers its questions.
+    const answerSsh = (call: SshCall): Promise<unknown> => {
+      switch (call.what) {
+        case 'key': return Promise.resolve(registeredKeyVerdict(registry(), { username: call.username, key: { algo: call.algo, data: call.data } }));
+        case 'plan': return transfers.plan(call.serial, call.command);
+        case 'ended': return Promise.resolve(transfers.ended(call.transfer, call.outcome));
+      }
+    };
+    const ssh = new SshProcess({
+      init: {
+        hostKeys: hostKeys.map((key) => key.privateKey),
+        algorithms: sshAlgorithms(config.legacy_algorithms),
+        loginTimeoutMs: config.login_timeout,
+        maxConnections: config.max_connections,
+      },
       log,
-      registry,
-      exec: (serial, command, accept) => transfers.run(serial, command, accept),
+      answer: answerSsh,
+      lost: (why) => transfers.lostAll(`the SSH process ${why}`),
     });
+    sshStatus = () => ssh.status();
     ctx.signal.addEventListener('abort', () => {
       clearInterval(periodic);
-      endpoint.close();
-      transfers.abortAll();
+      void ssh.stop();
     });
-    const bound = await ctx.listenTcp({ name: 'ssh', port: config.ssh_port, address: config.ssh_address }, endpoint.accept);
+    await ssh.start();
+    const bound = await ctx.listenTcp({ name: 'ssh', port: config.ssh_port, address: config.ssh_address, pauseOnConnect: true }, ssh.accept);
     log.info(
       { address: bound.address, port: bound.port, root: folders.root, rsync, legacyAlgorithms: config.legacy_algorithms, hostKeys: hostKeys.map((k) => k.fingerprint) },
       'backup SSH endpoint listening',

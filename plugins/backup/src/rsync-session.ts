@@ -1,11 +1,12 @@
 /**
- * One rsync run on behalf of a laptop: the server's rsync started with a
- * checked argument vector (no shell), in the laptop's folder, with a bare
- * environment, its stdin/stdout/stderr joined to the SSH channel, and its exit
- * status sent back as the channel's exit status.
+ * One rsync run on behalf of a laptop, in the SSH process: the server's rsync
+ * started with the argument vector the daemon checked (no shell), in the
+ * laptop's folder, with a bare environment, its stdin/stdout/stderr joined to
+ * the SSH channel. The exit status is sent back as the channel's once the
+ * daemon has been told how the run ended (sendExitStatus).
  */
+import { spawn } from 'node:child_process';
 import type { ServerChannel } from 'ssh2';
-import { launch } from 'sugar-server';
 import { BackupErrors } from './errors.js';
 
 export interface RsyncRun {
@@ -36,14 +37,14 @@ export interface RsyncOutcome {
 
 const STDERR_KEPT = 2000;
 
-/** Start rsync for `channel`; resolves when rsync has exited and the channel has been told. `abort()` ends it early. */
+/** Start rsync for `channel`; resolves when rsync has exited. `abort()` ends it early. */
 export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise<RsyncOutcome>; abort(): void } {
-  // Started and fed off the event loop (see the core's launcher): a wave of backups forks many.
-  const child = launch(run.rsyncPath, run.args, {
+  // Forked from the SSH process, which is small: the fork costs little, and only this process's loop waits for it.
+  const child = spawn(run.rsyncPath, [...run.args], {
     cwd: run.cwd,
     env: { PATH: '/usr/bin:/bin', HOME: run.home, LC_ALL: 'C' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const stdin = child.stdin!;
   let bytesIn = 0;
   let bytesOut = 0;
   let stderr = '';
@@ -54,8 +55,8 @@ export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise
     channel.stderr.write(chunk);
   });
   // rsync may exit while the laptop still sends; what it did not read is dropped.
-  stdin.on('error', () => {});
-  channel.pipe(stdin);
+  child.stdin.on('error', () => {});
+  channel.pipe(child.stdin);
   child.stdout.pipe(channel, { end: false });
 
   const done = new Promise<RsyncOutcome>((resolve) => {
@@ -63,12 +64,6 @@ export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
-      // An empty write completes only after everything written before it, so the
-      // exit status never overtakes the end of rsync's output.
-      channel.write(Buffer.alloc(0), () => {
-        channel.exit(code ?? 255);
-        channel.end();
-      });
       resolve({ code, signal, bytesIn, bytesOut, stderr: stderr.trim() });
     };
     child.on('error', (err) => {
@@ -83,4 +78,14 @@ export function runRsync(channel: ServerChannel, run: RsyncRun): { done: Promise
   // The laptop went away: rsync has no one to talk to.
   channel.on('close', () => child.kill('SIGTERM'));
   return { done, abort: () => child.kill('SIGTERM') };
+}
+
+/** Tell the laptop rsync's exit status (255 for a signal), after everything rsync wrote, and close the channel. */
+export function sendExitStatus(channel: ServerChannel, code: number | null): void {
+  // An empty write completes only after everything written before it, so the
+  // exit status never overtakes the end of rsync's output.
+  channel.write(Buffer.alloc(0), () => {
+    channel.exit(code ?? 255);
+    channel.end();
+  });
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { LaptopRegistry, RegisteredLaptop } from 'sugar-server-registry';
 import { describe, expect, it } from 'vitest';
-import { checkKeyOffer, type KeyOffer } from './ssh-auth.js';
+import { registeredKeyVerdict } from './ssh-auth.js';
+import { signatureVerdict, type KeyOffer, type KeyVerdict } from './ssh-signature.js';
 
 const SN = 'SHC0123456A';
 /** ssh2 writes about one ed25519 key in 256 so that it cannot read it back (a leading zero dropped): draw until it can. */
@@ -34,7 +35,13 @@ function offer(blob: Buffer, signer?: { sign(data: Buffer, algo?: string): Buffe
   return { username: SN, key: { algo, data: blob }, ...(signer ? { blob: SESSION_DATA, signature: signer.sign(SESSION_DATA, hashAlgo), hashAlgo } : {}) };
 }
 
-describe('checkKeyOffer', () => {
+/** A login as the endpoint checks it: the registry's answer (in the daemon), then the signature (in the SSH process). */
+function checkKeyOffer(registry: LaptopRegistry, offer: KeyOffer): KeyVerdict {
+  const registered = registeredKeyVerdict(registry, offer);
+  return registered.accept ? signatureVerdict(offer) : registered;
+}
+
+describe('a key offer, checked against the registry and then its signature', () => {
   const laptop = keyPair('ed25519');
   const registry = registryWith(SN, laptop.blob);
 
@@ -53,6 +60,10 @@ describe('checkKeyOffer', () => {
     const other = keyPair('ed25519');
     const forged = { ...offer(laptop.blob), blob: SESSION_DATA, signature: other.key.sign(SESSION_DATA) };
     expect(checkKeyOffer(registry, forged)).toEqual({ accept: false, reason: 'the signature does not verify' });
+  });
+
+  it('refuses every key while the registry is not running', () => {
+    expect(registeredKeyVerdict(null, offer(laptop.blob))).toEqual({ accept: false, reason: 'the registry is not running' });
   });
 
   it('refuses users that are not registered serials', () => {

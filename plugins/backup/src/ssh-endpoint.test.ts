@@ -1,9 +1,9 @@
 import { connect as connectTcp, createServer, type AddressInfo, type Server } from 'node:net';
 import ssh2 from 'ssh2';
-import type { Logger } from 'sugar-server';
 import type { LaptopRegistry, RegisteredLaptop } from 'sugar-server-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshEndpoint } from './ssh-endpoint.js';
+import { registeredKeyVerdict } from './ssh-auth.js';
+import { SshEndpoint, type EndpointLog } from './ssh-endpoint.js';
 import { sshAlgorithms } from './ssh-algorithms.js';
 
 const SN = 'SHC0123456A';
@@ -23,7 +23,7 @@ const SN2 = 'SHC0000000B';
 const secondKey = ed25519();
 const logged: { fields: Record<string, unknown>; message: string }[] = [];
 const record = (fields: Record<string, unknown>, message: string) => void logged.push({ fields, message });
-const log = { info: record, warn: record, error: record, debug: () => {} } as unknown as Logger;
+const log: EndpointLog = { info: record, warn: record, error: record, debug: () => {} };
 const registry: LaptopRegistry = {
   get: (serial) => {
     const key = serial === SN ? laptopKey : serial === SN2 ? secondKey : undefined;
@@ -45,7 +45,7 @@ beforeAll(async () => {
     loginTimeoutMs: 500,
     maxConnections: 8,
     log,
-    registry: () => registry,
+    keyVerdict: async (offer) => registeredKeyVerdict(registry, offer),
     async exec(serial, command, accept) {
       execs.push({ serial, command });
       const channel = accept();

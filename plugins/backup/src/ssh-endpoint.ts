@@ -1,17 +1,26 @@
 /**
  * The SSH endpoint laptops run rsync over: an ssh2 server fed the sockets of
- * the port the core owns. Users are laptop serials and log in only with the
- * key they registered (ssh-auth.ts). A session may do one thing: exec an rsync
- * server (transfers.ts). Shells, ptys, subsystems (sftp), environment
- * variables, agent and X11 forwarding, and TCP or socket forwarding are all
- * refused.
+ * the port the core owns. It runs in the plugin's SSH process (ssh-process/),
+ * so the transport's ciphers, key exchanges and signatures never hold the
+ * daemon's event loop. Users are laptop serials and log in only with the key
+ * they registered: the registry is asked (keyVerdict), the signature checked
+ * here. A session may do one thing: exec an rsync server (exec). Shells, ptys,
+ * subsystems (sftp), environment variables, agent and X11 forwarding, and TCP
+ * or socket forwarding are all refused.
  */
 import type { Socket } from 'node:net';
 import ssh2, { type Algorithms, type Connection, type ServerChannel } from 'ssh2';
-import type { Logger } from 'sugar-server';
-import type { LaptopRegistry } from 'sugar-server-registry';
 import { BackupErrors } from './errors.js';
-import { checkKeyOffer } from './ssh-auth.js';
+import { signatureVerdict, type KeyOffer, type KeyVerdict } from './ssh-signature.js';
+
+/** The log lines the endpoint writes: pino's call shape. */
+type LogCall = (fields: Record<string, unknown>, message: string) => void;
+export interface EndpointLog {
+  readonly debug: LogCall;
+  readonly info: LogCall;
+  readonly warn: LogCall;
+  readonly error: LogCall;
+}
 
 export interface SshEndpointOptions {
   /** Private host keys (OpenSSH text). */
@@ -19,9 +28,9 @@ export interface SshEndpointOptions {
   readonly algorithms: Algorithms;
   readonly loginTimeoutMs: number;
   readonly maxConnections: number;
-  readonly log: Logger;
-  /** The running registry, or null. */
-  registry(): LaptopRegistry | null;
+  readonly log: EndpointLog;
+  /** Whether the offered key is the one registered for the user (a serial). */
+  keyVerdict(offer: Pick<KeyOffer, 'username' | 'key'>): Promise<KeyVerdict>;
   /** Serve one exec request of laptop `serial`. */
   exec(serial: string, command: string, accept: () => ServerChannel): Promise<void>;
 }
@@ -86,29 +95,31 @@ export class SshEndpoint {
     this.connections.add(client);
     let serial: string | null = null;
     let refusals = 0;
+    let closed = false;
 
     client.on('authentication', (auth) => {
       if (auth.method !== 'publickey') {
         auth.reject(['publickey']);
         return;
       }
-      const registry = this.options.registry();
-      const verdict = registry ? checkKeyOffer(registry, auth) : { accept: false as const, reason: 'the registry is not running' };
-      if (verdict.accept) {
-        if (auth.signature) serial = auth.username;
-        auth.accept();
-        return;
-      }
-      refusals++;
-      log.info({ user: auth.username.slice(0, 64), keyType: auth.key.algo, address, reason: verdict.reason }, 'SSH key refused');
-      auth.reject(['publickey']);
-      if (refusals >= MAX_AUTH_TRIES) client.end();
+      // ssh2 waits for this answer before it reads the client's next request.
+      void this.keyVerdict(auth).then((verdict) => {
+        if (closed) return;
+        if (verdict.accept) {
+          if (auth.signature) serial = auth.username;
+          auth.accept();
+          return;
+        }
+        refusals++;
+        log.info({ user: auth.username.slice(0, 64), keyType: auth.key.algo, address, reason: verdict.reason }, 'SSH key refused');
+        auth.reject(['publickey']);
+        if (refusals >= MAX_AUTH_TRIES) client.end();
+      });
     });
 
     // A logged-in connection that runs nothing for login_timeout is closed, so idle ones cannot fill max_connections.
     let idle: NodeJS.Timeout | undefined;
     let running = 0;
-    let closed = false;
     const waitForWork = () => {
       if (closed) return;
       idle = setTimeout(() => {
@@ -159,6 +170,13 @@ export class SshEndpoint {
       clearTimeout(idle);
       this.connections.delete(client);
     });
+  }
+
+  /** The registry's answer first; the signature, when one came, only for the laptop's own key. */
+  private async keyVerdict(offer: KeyOffer): Promise<KeyVerdict> {
+    const registered = await this.options.keyVerdict({ username: offer.username, key: { algo: offer.key.algo, data: offer.key.data } })
+      .catch((err: Error) => ({ accept: false as const, reason: `the daemon could not be asked: ${err.message}` }));
+    return registered.accept ? signatureVerdict(offer) : registered;
   }
 
   private session(serial: string, session: ssh2.Session, work: { started(): void; ended(): void }): void {

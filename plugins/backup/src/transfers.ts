@@ -1,21 +1,23 @@
 /**
- * One exec request of an authenticated laptop: the command is split without a
- * shell, read as an rsync server invocation against the allow-list, its paths
- * mapped into the laptop's own folder, uploads held to the volume and quota
- * limits, and then the server's rsync runs there. A refusal is told to the
- * laptop's rsync on stderr (it prints it) with exit status 1, and logged. A
- * completion file that arrived whole sets off the snapshot.
+ * The daemon's side of one exec request of an authenticated laptop, asked by
+ * the SSH process (which runs rsync and moves the bytes): the command is split
+ * without a shell, read as an rsync server invocation against the allow-list,
+ * its paths mapped into the laptop's own folder, uploads held to the volume and
+ * quota limits, and the run planned there. A refusal is logged and told back
+ * for the laptop's rsync to print (with exit status 1). When the run ends it is
+ * logged, and a completion file that arrived whole sets off the snapshot,
+ * before the laptop hears the exit status.
  */
-import type { ServerChannel } from 'ssh2';
 import { isSugarError, type Logger } from 'sugar-server';
 import type { Availability } from './availability.js';
 import type { BackupService } from './backup-service.js';
 import { splitCommand } from './command-words.js';
-import { BackupErrors } from './errors.js';
 import type { LaptopFolders } from './laptop-folder.js';
-import { parseRsyncCommand, type RsyncRequest } from './rsync-request.js';
+import { parseRsyncCommand } from './rsync-request.js';
 import { mapPaths, type TransferTarget } from './rsync-paths.js';
-import { runRsync } from './rsync-session.js';
+import type { RsyncOutcome } from './rsync-session.js';
+import type { PlanAnswer } from './ssh-process/messages.js';
+import { BackupErrors } from './errors.js';
 
 export interface TransferDeps {
   readonly folders: LaptopFolders;
@@ -30,70 +32,66 @@ export interface TransferDeps {
   readonly keepAccessTimes: boolean;
 }
 
-/** A checked transfer, ready to run. */
-interface Plan {
-  readonly request: RsyncRequest;
-  readonly target: TransferTarget;
-  /** The laptop's folder, where rsync runs. */
-  readonly cwd: string;
+/** A transfer let through and not yet ended: what its log lines say, and whether it is the completion file. */
+interface Running {
+  readonly serial: string;
+  readonly kind: TransferTarget['kind'];
+  readonly fields: Record<string, unknown>;
+  readonly started: number;
 }
 
 export class Transfers {
-  private readonly running = new Set<() => void>();
+  private readonly running = new Map<number, Running>();
+  private nextId = 1;
 
   constructor(private readonly deps: TransferDeps) {}
 
-  /** Serve `command` for laptop `serial`; `accept` opens the channel. */
-  async run(serial: string, command: string, accept: () => ServerChannel): Promise<void> {
+  /** May laptop `serial` run `command`? The run to start, or the refusal to tell it. */
+  async plan(serial: string, command: string): Promise<PlanAnswer> {
     const { log } = this.deps;
-    // Accepted at once: ssh2 drops what the client sends on a channel not yet accepted, and
-    // OpenSSH starts sending rsync's stream without waiting for the answer to its exec request.
-    const channel = accept();
-    let plan: Plan;
+    let target: TransferTarget;
+    let args: string[];
+    let cwd: string;
+    let fields: Record<string, unknown>;
     try {
-      plan = await this.plan(serial, command);
+      const request = parseRsyncCommand(splitCommand(command), { ioTimeoutSeconds: this.deps.ioTimeoutSeconds, keepAccessTimes: this.deps.keepAccessTimes });
+      target = mapPaths(request, serial);
+      if (target.kind === 'upload') {
+        const refusal = await this.deps.availability.uploadRefusal(serial);
+        if (refusal) throw BackupErrors.BUSY(refusal);
+      }
+      cwd = await this.deps.folders.prepare(serial);
+      args = ['--server', ...(request.mode === 'send' ? ['--sender'] : []), ...request.options, '.', ...target.paths];
+      fields = { serial, mode: request.mode, paths: target.paths, dropped: request.dropped.length ? request.dropped : undefined };
     } catch (err) {
       const error = isSugarError(err) ? err : null;
       if (error) log.warn({ serial, code: error.code, command: command.slice(0, 300) }, `transfer refused: ${error.message}`);
       else log.error({ err, serial }, 'transfer could not start');
-      refuse(channel, error ? `${error.code}: ${error.message}` : 'the server could not start the transfer');
-      return;
+      return { refusal: error ? `${error.code}: ${error.message}` : 'the server could not start the transfer' };
     }
-    const { request, target, cwd } = plan;
-    const started = Date.now();
-    const fields = { serial, mode: request.mode, paths: target.paths, dropped: request.dropped.length ? request.dropped : undefined };
+    const transfer = this.nextId++;
+    this.running.set(transfer, { serial, kind: target.kind, fields, started: Date.now() });
     log.info(fields, 'transfer started');
-    const args = ['--server', ...(request.mode === 'send' ? ['--sender'] : []), ...request.options, '.', ...target.paths];
-    const rsync = runRsync(channel, { rsyncPath: this.deps.rsyncPath, args, cwd, home: this.deps.rsyncHome });
-    this.running.add(rsync.abort);
-    const outcome = await rsync.done.finally(() => this.running.delete(rsync.abort));
+    return { transfer, run: { rsyncPath: this.deps.rsyncPath, args, cwd, home: this.deps.rsyncHome } };
+  }
+
+  /** Transfer `transfer` ended: log it, and take the snapshot when the completion file arrived whole. */
+  ended(transfer: number, outcome: RsyncOutcome): void {
+    const running = this.running.get(transfer);
+    if (!running) return;
+    this.running.delete(transfer);
+    const { serial, kind, fields, started } = running;
     const ended = { ...fields, code: outcome.code, signal: outcome.signal ?? undefined, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut, ms: Date.now() - started };
-    if (outcome.code === 0) log.info(ended, 'transfer ended');
-    else log.warn({ ...ended, stderr: outcome.stderr || undefined }, 'transfer failed');
-    if (target.kind === 'completion' && outcome.code === 0) void this.deps.service.completed(serial);
+    if (outcome.code === 0) this.deps.log.info(ended, 'transfer ended');
+    else this.deps.log.warn({ ...ended, stderr: outcome.stderr || undefined }, 'transfer failed');
+    if (kind === 'completion' && outcome.code === 0) void this.deps.service.completed(serial);
   }
 
-  /** Check the command and get the laptop's folder ready; throws a `BACKUP_ERR_*` refusal. */
-  private async plan(serial: string, command: string): Promise<Plan> {
-    const request = parseRsyncCommand(splitCommand(command), { ioTimeoutSeconds: this.deps.ioTimeoutSeconds, keepAccessTimes: this.deps.keepAccessTimes });
-    const target = mapPaths(request, serial);
-    if (target.kind === 'upload') {
-      const refusal = await this.deps.availability.uploadRefusal(serial);
-      if (refusal) throw BackupErrors.BUSY(refusal);
+  /** The SSH process is gone, and the transfers it ran with it: log each as failed. */
+  lostAll(why: string): void {
+    for (const [transfer, running] of this.running) {
+      this.running.delete(transfer);
+      this.deps.log.warn({ ...running.fields, code: null, ms: Date.now() - running.started, stderr: why }, 'transfer failed');
     }
-    return { request, target, cwd: await this.deps.folders.prepare(serial) };
   }
-
-  /** End every rsync running (the plugin is stopping). */
-  abortAll(): void {
-    for (const abort of this.running) abort();
-  }
-}
-
-/** Say no: the laptop's rsync prints stderr, then reports the exit status. */
-function refuse(channel: ServerChannel, message: string): void {
-  channel.stderr.write(`sugar-server: ${message}\n`, () => {
-    channel.exit(1);
-    channel.end();
-  });
 }
