@@ -125,7 +125,7 @@ export default definePlugin({
       },
       log,
       answer: answerSsh,
-      lost: (why) => transfers.lostAll(`the SSH process ${why}`),
+      lost: (why) => transfers.lostAll(why),
     });
     sshStatus = () => ssh.status();
     ctx.signal.addEventListener('abort', () => {

@@ -78,6 +78,13 @@ export class BackupServer {
     return this.adminJson<LaptopSummary>(`/backup/v1/laptops/${serial}`);
   }
 
+  /** The backup plugin's SSH process, as /status shows it (its figures are at most a second old). */
+  async sshProcess(): Promise<{ pid: number | null; restarts: number }> {
+    const details = this.daemon.plugin(await this.daemon.status(), 'backup')?.details as { sshProcess?: { pid: number | null; restarts: number } } | undefined;
+    if (!details?.sshProcess) throw new Error('/status shows no SSH process for backup');
+    return details.sshProcess;
+  }
+
   /** Snapshots are made after the completion copy ends; wait for the one that says so. */
   async waitForBackup(serial: string, after: string | null): Promise<LaptopSummary> {
     const deadline = Date.now() + 20_000;

@@ -121,10 +121,12 @@ describe('the server\'s rsync', () => {
     const logsBefore = server.daemon.logs.length;
     const backup = laptop.backup('127.0.0.1', { ...server.ports(), journal }).then(() => 'finished', (err: unknown) => err);
     await server.daemon.waitForLog((l) => l.msg === 'transfer started' && l.serial === laptop.serial && server.daemon.logs.indexOf(l) >= logsBefore, 20_000);
-    // The daemon's child named rsync: the one serving this laptop's transfer.
+    // The SSH process's child named rsync: the one serving this laptop's transfer.
+    const ssh = (await server.sshProcess()).pid;
+    expect(ssh).toEqual(expect.any(Number));
     let killed = false;
     for (let tries = 0; tries < 200 && !killed; tries++) {
-      killed = (await runTool('pkill', ['-KILL', '-P', String(server.daemon.child.pid), '-x', 'rsync'])).code === 0;
+      killed = (await runTool('pkill', ['-KILL', '-P', String(ssh), '-x', 'rsync'])).code === 0;
       if (!killed) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(killed).toBe(true);

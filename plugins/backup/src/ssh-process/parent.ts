@@ -152,7 +152,7 @@ export class SshProcess {
       this.spawn().then(
         () => {
           this.restarts++;
-          this.deps.log.info({ pid: this.child?.pid, restarts: this.restarts }, 'SSH process started again');
+          this.deps.log.info({ sshPid: this.child?.pid, restarts: this.restarts }, 'SSH process started again');
         },
         (err: Error & { code: string }) => {
           if (!this.stopping) this.died(err, 0);
