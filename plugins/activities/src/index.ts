@@ -64,6 +64,7 @@ export default definePlugin({
 });
 
 export { ActivitiesErrors } from './errors.js';
+export { ACTIVITIES_DOCUMENT } from './library-document.js';
 export { compareVersions, parseVersion } from './sugar-version.js';
 export type { SugarVersion } from './sugar-version.js';
 export type { ActivitiesConfig };

@@ -132,6 +132,7 @@ export default definePlugin({
 });
 
 export { BackupErrors } from './errors.js';
+export { BACKUP_DOCUMENT } from './backup-records.js';
 export type { BackupConfig };
 export type { LaptopSummary, SnapshotInfo } from './backup-service.js';
 export type { VolumeRemoval, VolumeReport } from './volume-pruner.js';

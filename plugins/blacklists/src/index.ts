@@ -73,6 +73,7 @@ export default definePlugin({
 });
 
 export { BlacklistsErrors } from './errors.js';
+export { SOURCES_DOCUMENT } from './compile/source-keeper.js';
 export { BlacklistIndex, Match } from './index/blacklist-index.js';
 export { compileInWorker } from './compile/compiler.js';
 export { normaliseUrl } from './squid/normalise.js';

@@ -61,6 +61,7 @@ export default definePlugin({
 });
 
 export { LeasesErrors } from './errors.js';
+export { LEASES_DOCUMENT } from './lease-store.js';
 export type { LeasesConfig };
 export type { ImportReport } from './import-bundle.js';
 export type { LeaseReport, ExpiringSerial, ExpiredSerial } from './report.js';

@@ -16,6 +16,7 @@ import { serveXmlRpc } from './xmlrpc-endpoint.js';
 export { RegistryToken } from './service.js';
 export type { LaptopRegistry, RegisteredLaptop } from './service.js';
 export { RegistryErrors } from './errors.js';
+export { REGISTRY_DOCUMENT } from './registry.js';
 export { isSerial } from './laptop-fields.js';
 export type { SshKeyType } from './ssh-key.js';
 export type { ImportProblem, ImportReport } from './laptop-import.js';
