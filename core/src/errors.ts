@@ -89,7 +89,7 @@ export const ServerErrors = {
     `Going back to an older version is refused so that nothing the newer one wrote is lost: install the newer ${writer?.name ?? 'sugar-server'} again, ` +
     'or restore the data folder from a backup made with this version'),
   STORE_MIGRATION: errorType('SERVER_ERR_STORE_MIGRATION', 500, (file: string, writer: string, why: string) =>
-    `store ${file} could not be brought to ${writer}'s document version (${why}); nothing in it was changed, and the migration runs again at the next start`),
+    `store ${file} could not be brought to ${writer}'s document version (${why}); nothing in it was changed`),
   STORE_WRITE: errorType('SERVER_ERR_STORE_WRITE', 503, (dir: string, why: string) =>
     `store ${dir} could not be written (${why}); the change is written with the next one once the disk takes it again`),
   STORE_JOURNAL_CORRUPT: errorType('SERVER_ERR_STORE_JOURNAL_CORRUPT', 500, (file: string, offset: number, why: string) =>
