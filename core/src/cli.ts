@@ -133,7 +133,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         return await diagnostics(rest);
       case 'store': {
         const { root, config, rest: storeArgs } = splitRootOptions(rest);
-        return await storeCommand(resolvePaths({ root, config }), storeArgs, (line) => console.log(line));
+        return await storeCommand(resolvePaths({ root, config }), storeArgs, (line) => console.log(line), (line) => console.error(line));
       }
       case 'maintenance': {
         const { root, config, rest: maintenanceArgs } = splitRootOptions(rest);

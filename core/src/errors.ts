@@ -81,10 +81,15 @@ export const ServerErrors = {
     `data folder ${dir} cannot be written (${why}); the lock and the stores live there: make it writable or start with another --root`),
   STORE_CORRUPT: errorType('SERVER_ERR_STORE_CORRUPT', 500, (file: string, why: string) =>
     `store ${file} cannot be read (${why}); it was left untouched, restore it from a backup or move it away`),
-  STORE_TOO_NEW: errorType('SERVER_ERR_STORE_TOO_NEW', 500, (file: string, found: number, known: number) =>
-    `store ${file} was written by a newer sugar-server (store format ${found}; this version reads format ${known} and older). ` +
-    'Going back to an older version is refused so that nothing the newer one wrote is lost: install the newer sugar-server again, ' +
+  /** The store's file format is newer than this core reads, or (with `writer`) its document's version is newer than the plugin declares. */
+  STORE_TOO_NEW: errorType('SERVER_ERR_STORE_TOO_NEW', 500, (file: string, found: number, known: number, writer?: { name: string; version?: string }) =>
+    (writer
+      ? `store ${file} was written by a newer ${writer.name} (document version ${found}; ${writer.name}${writer.version ? ` ${writer.version}` : ''} reads document version ${known} and older). `
+      : `store ${file} was written by a newer sugar-server (store format ${found}; this version reads format ${known} and older). `) +
+    `Going back to an older version is refused so that nothing the newer one wrote is lost: install the newer ${writer?.name ?? 'sugar-server'} again, ` +
     'or restore the data folder from a backup made with this version'),
+  STORE_MIGRATION: errorType('SERVER_ERR_STORE_MIGRATION', 500, (file: string, writer: string, why: string) =>
+    `store ${file} could not be brought to ${writer}'s document version (${why}); nothing in it was changed`),
   STORE_WRITE: errorType('SERVER_ERR_STORE_WRITE', 503, (dir: string, why: string) =>
     `store ${dir} could not be written (${why}); the change is written with the next one once the disk takes it again`),
   STORE_JOURNAL_CORRUPT: errorType('SERVER_ERR_STORE_JOURNAL_CORRUPT', 500, (file: string, offset: number, why: string) =>

@@ -37,7 +37,7 @@ export { Tokens } from './tokens.js';
 export type { Clock } from './tokens.js';
 export { readBody, readJson } from './http/body.js';
 export type { BodyOptions } from './http/body.js';
-export type { Store } from './storage.js';
+export type { DocumentMigration, DocumentVersion, Store } from './storage.js';
 export { syncDir } from './storage.js';
 export { launch, ProcessLauncher } from './launcher/index.js';
 // Calls over a child process's IPC channel, as isolated plugins make them: for plugins running a process of their own.

@@ -27,6 +27,10 @@ describe('sugar-server plugin new', () => {
     expect(pkg.keywords).toEqual(['sugar-server-plugin']);
     expect(pkg.type).toBe('module');
     expect(pkg.peerDependencies).toEqual({ 'sugar-server': '^0.1.0' });
+    // sugar-server is not on the npm registry: `npm install` takes the core that scaffolded the package.
+    const coreSource = pkg.devDependencies['sugar-server'] as string;
+    expect(coreSource).toMatch(/^file:\//);
+    expect(JSON.parse(await readFile(join(coreSource.slice('file:'.length), 'package.json'), 'utf8')).name).toBe('sugar-server');
     expect(pkg.scripts).toMatchObject({ build: 'tsc', test: expect.stringContaining('node --test') });
 
     const tsconfig = JSON.parse(await readFile(join(made.dir, 'tsconfig.json'), 'utf8'));

@@ -29,6 +29,12 @@ sugar-server/testing) and README.md. Then: cd DIR && npm install && npm test.
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/plugin/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 /**
+ * Where the new package's development copy of the core comes from: the core
+ * that scaffolds it (a checkout's `core/`, or `/usr/lib/sugar-server/core` of
+ * the package), since sugar-server is not taken from the npm registry.
+ */
+const CORE_SOURCE = `file:${dirname(PACKAGE_JSON)}`;
+/**
  * Templates whose own names would be mistaken when this package is packed: npm
  * leaves out `.gitignore`, and a `*.test.*` file reads as a test shipped by mistake.
  */
@@ -74,6 +80,8 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<Scaffold
     dirName: name,
     apiRange: `^${PLUGIN_API_VERSION}`,
     coreRange: `^${core.version}`,
+    // Inside a JSON string in package.json.
+    coreSource: JSON.stringify(CORE_SOURCE).slice(1, -1),
     packFile: `${name.replace(/^@/, '').replace('/', '-')}-0.1.0.tgz`,
   };
   const files: string[] = [];

@@ -21,8 +21,10 @@ import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { ServerErrors, withCause } from './errors.js';
+import type { Logger } from './log.js';
 import { recordChanges } from './storage/change-log.js';
 import { compactInWorker, type Compactor } from './storage/compact.js';
+import { checkDeclared, FIRST_DOCUMENT_VERSION, migrateDocument, type DocumentVersion, type StoreWriter } from './storage/document.js';
 import { readTextIfExists, syncDir, truncateDurably } from './storage/durable.js';
 import { journalFile, listJournals, removeTemps, snapshotFile } from './storage/files.js';
 import { encodeRecord, JOURNAL_MAGIC } from './storage/journal.js';
@@ -30,6 +32,7 @@ import { replayJournals } from './storage/replay.js';
 import { readSnapshot, writeSnapshot } from './storage/snapshot.js';
 
 export { syncDir } from './storage/durable.js';
+export type { DocumentMigration, DocumentVersion, StoreWriter } from './storage/document.js';
 
 /** A plugin's document: read `data`, change it with `update`, await the disk. */
 export interface Store<T> {
@@ -42,6 +45,10 @@ export interface Store<T> {
 }
 
 export interface StoreOptions {
+  /** The version of the document's shape this code reads, and how older ones are brought up to it (version 1 when absent). */
+  readonly document?: DocumentVersion;
+  /** Who opens the store (a plugin's package and version), for messages; `sugar-server` when absent. */
+  readonly writer?: StoreWriter;
   /** How closed journals are folded into a snapshot (a worker thread by default). */
   readonly compactor?: Compactor;
   /** Compact once the journal is over this many bytes and over `compactRatio` of the snapshot. */
@@ -51,9 +58,22 @@ export interface StoreOptions {
 
 /** What opening found, for the log. */
 export interface OpenReport {
+  /** The file of the single-file format this store was moved from, if it was. */
   readonly migratedFrom: string | null;
+  /** The document version found, when the document was migrated from it to `document`. */
+  readonly documentFrom: number | null;
+  /** The document's version now. */
+  readonly document: number;
   readonly records: number;
   readonly tornBytes: number;
+}
+
+/** What opening a store found that an admin should know: a move, a migration, a cut-off tail. */
+export function logOpened(log: Logger, report: OpenReport): void {
+  const { migratedFrom, documentFrom, document, tornBytes } = report;
+  if (migratedFrom) log.info({ from: migratedFrom }, 'store moved to the journaled format');
+  if (documentFrom !== null) log.info({ from: documentFrom, to: document }, `store document migrated from version ${documentFrom} to ${document}`);
+  if (tornBytes) log.warn({ tornBytes }, 'store journal ended in a torn record (a write never acknowledged); cut off');
 }
 
 interface Deferred {
@@ -79,58 +99,84 @@ export function storeDir(file: string): string {
 
 /**
  * lowdb's reading side: the document is the snapshot plus the journals after
- * it, with a store in the single-file format of earlier versions migrated on
- * the way. Writes do not go through `write` (that would rewrite the whole
- * document); it is kept for lowdb's contract and writes a fresh snapshot.
+ * it, with a store in the single-file format of earlier versions moved on the
+ * way, and a document of an older version migrated. Nothing is written until
+ * the document is whole and migrated: a refusal or a throwing migration leaves
+ * every file as it was. Writes do not go through `write` (that would rewrite
+ * the whole document); it is kept for lowdb's contract and writes a fresh
+ * snapshot.
  */
 class JournaledAdapter<T> implements Adapter<T> {
-  report: OpenReport = { migratedFrom: null, records: 0, tornBytes: 0 };
+  report: OpenReport = { migratedFrom: null, documentFrom: null, document: FIRST_DOCUMENT_VERSION, records: 0, tornBytes: 0 };
   /** Set by read: the journal to append to, its good length, and the bytes of snapshot and journals. */
   journal = 1;
   journalEnd = 0;
   snapshotBytes = 0;
   journalBytes = 0;
 
-  constructor(private readonly dir: string, private readonly legacyFile: string, private readonly defaults: T) {}
+  constructor(
+    private readonly dir: string,
+    private readonly legacyFile: string,
+    private readonly defaults: T,
+    private readonly declared: DocumentVersion,
+    private readonly writer: StoreWriter,
+  ) {}
 
   async read(): Promise<T> {
-    const snapshot = await readSnapshot<T>(snapshotFile(this.dir));
+    const file = snapshotFile(this.dir);
+    const snapshot = await readSnapshot<T>(file);
     let data: T;
     let first: number;
-    let migratedFrom: string | null = null;
+    let stored: number;
+    let legacy: T | null = null;
     if (snapshot) {
-      ({ data, journal: first } = snapshot);
+      ({ data, journal: first, document: stored } = snapshot);
       this.snapshotBytes = snapshot.bytes;
-      // A migration that stopped after its snapshot was written: the old file is stale.
-      if (existsSync(this.legacyFile)) await this.dropLegacy();
     } else {
-      const legacy = await readLegacy<T>(this.legacyFile);
+      legacy = await readLegacy<T>(this.legacyFile);
+      // A document the single-file format kept is version 1; a new one is made in the shape this code declares.
       data = legacy ?? structuredClone(this.defaults);
+      stored = legacy !== null ? FIRST_DOCUMENT_VERSION : this.declared.version;
       first = 1;
-      this.snapshotBytes = await writeSnapshot(snapshotFile(this.dir), data, first);
-      if (legacy !== null) {
-        migratedFrom = this.legacyFile;
-        await this.dropLegacy();
-      }
     }
+    if (stored > this.declared.version) throw ServerErrors.STORE_TOO_NEW(file, stored, this.declared.version, this.writer);
 
-    const journals = (await listJournals(this.dir));
-    for (const n of journals.filter((j) => j < first)) await unlink(journalFile(this.dir, n));
+    const journals = await listJournals(this.dir);
     const live = journals.filter((j) => j >= first);
     live.forEach((n, i) => {
       if (n !== first + i) throw ServerErrors.STORE_CORRUPT(journalFile(this.dir, first + i), 'this journal is missing, and later ones exist');
     });
     const last = live.length ? live[live.length - 1]! : first;
     const replayed = live.length ? await replayJournals(data as object, this.dir, first, last, true) : { records: 0, bytes: 0, lastEnd: 0, tornBytes: 0 };
-    this.journal = last;
-    this.journalEnd = replayed.lastEnd;
-    this.journalBytes = replayed.bytes;
-    this.report = { migratedFrom, records: replayed.records, tornBytes: replayed.tornBytes };
+
+    const migrating = stored < this.declared.version;
+    if (migrating) {
+      data = migrateDocument(file, this.writer, data, stored, this.declared) as T;
+      // One rename records the migrated document, its version and the journals it absorbed: a crash
+      // before it leaves the old version to migrate again, after it the absorbed journals are stale.
+      first = last + 1;
+    }
+    if (!snapshot || migrating) this.snapshotBytes = await writeSnapshot(file, data, first, this.declared.version);
+    // A move or a migration that stopped after its snapshot was written: the old file is stale.
+    if (existsSync(this.legacyFile)) await this.dropLegacy();
+    for (const n of journals.filter((j) => j < first)) await unlink(journalFile(this.dir, n));
+    if (migrating && journals.length) await syncDir(this.dir);
+
+    this.journal = migrating ? first : last;
+    this.journalEnd = migrating ? 0 : replayed.lastEnd;
+    this.journalBytes = migrating ? 0 : replayed.bytes;
+    this.report = {
+      migratedFrom: legacy !== null ? this.legacyFile : null,
+      documentFrom: migrating ? stored : null,
+      document: this.declared.version,
+      records: replayed.records,
+      tornBytes: replayed.tornBytes,
+    };
     return data;
   }
 
   async write(data: T): Promise<void> {
-    this.snapshotBytes = await writeSnapshot(snapshotFile(this.dir), data, this.journal + 1);
+    this.snapshotBytes = await writeSnapshot(snapshotFile(this.dir), data, this.journal + 1, this.declared.version);
   }
 
   private async dropLegacy(): Promise<void> {
@@ -165,7 +211,7 @@ export class JsonStore<T> implements Store<T> {
     private handle: FileHandle,
     /** The journal's length: where the next flush starts, and where a failed one is cut back to. */
     private length: number,
-    private readonly options: Required<StoreOptions>,
+    private readonly options: Required<Pick<StoreOptions, 'compactor' | 'compactMinBytes' | 'compactRatio'>>,
   ) {}
 
   /**
@@ -178,7 +224,10 @@ export class JsonStore<T> implements Store<T> {
     await mkdir(dir, { recursive: true });
     await removeTemps(dir);
     await removeTemps(dirname(file), `.${basename(file)}.`);
-    const adapter = new JournaledAdapter<T>(dir, file, defaults);
+    const declared = options.document ?? { version: FIRST_DOCUMENT_VERSION };
+    const writer = options.writer ?? { name: 'sugar-server' };
+    checkDeclared(snapshotFile(dir), writer, declared);
+    const adapter = new JournaledAdapter<T>(dir, file, defaults, declared, writer);
     const low = new Low<T>(adapter, structuredClone(defaults));
     await low.read();
     const { handle, length } = await openJournal(dir, adapter.journal, adapter.journalEnd);
@@ -193,7 +242,7 @@ export class JsonStore<T> implements Store<T> {
     return this.low.data;
   }
 
-  /** What opening found: a migration, records replayed, a torn tail cut off. */
+  /** What opening found: a move or a migration, records replayed, a torn tail cut off. */
   get opened(): OpenReport {
     return this.adapter.report;
   }

@@ -14,13 +14,14 @@ export const STORE_HELP = `Usage: sugar-server store check [SERVICE]
        sugar-server store truncate JOURNAL --at OFFSET
 
 check     rebuild each store (or one) from its snapshot and journals without
-          changing anything; prints records and sizes, exits 1 if one is damaged
-dump      print a store's document as JSON
+          changing anything; prints the document version, records and sizes,
+          exits 1 if one is damaged
+dump      print a store's document as JSON (its version on stderr)
 truncate  keep the records before OFFSET in a damaged journal (what a start-up
           error about it names); the journal and any later ones are kept aside
           as *.damaged-<time>. Only while the daemon is stopped.`;
 
-export async function storeCommand(paths: Paths, args: string[], out: (line: string) => void): Promise<number> {
+export async function storeCommand(paths: Paths, args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { at: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   const [action, target, ...extra] = positionals;
   if (values.help || !action) {
@@ -35,17 +36,20 @@ export async function storeCommand(paths: Paths, args: string[], out: (line: str
       for (const name of target ? [target] : await listStores(storesDir)) {
         try {
           const report = await inspectStore(storesDir, name);
-          out(`${name}: ok, snapshot ${report.snapshotBytes} bytes + ${report.records} journal records (journals ${report.journals.join(', ') || 'none'})${report.tornBytes ? `, a torn last record of ${report.tornBytes} bytes (cut off at the next start)` : ''}`);
-        } catch (err) {
+          out(`${name}: ok, document version ${report.document}, snapshot ${report.snapshotBytes} bytes + ${report.records} journal records (journals ${report.journals.join(', ') || 'none'})${report.tornBytes ? `, a torn last record of ${report.tornBytes} bytes (cut off at the next start)` : ''}`);
+        } catch (error) {
           damaged++;
-          out(`${name}: ${(err as Error).message}`);
+          out(`${name}: ${(error as Error).message}`);
         }
       }
       return damaged ? 1 : 0;
     }
     case 'dump': {
       if (!target) throw ServerErrors.USAGE('store dump needs a service name');
-      out(JSON.stringify((await inspectStore(storesDir, target)).data, null, 2));
+      const report = await inspectStore(storesDir, target);
+      // stdout stays the document alone, for jq and for restoring it.
+      err(`${target}: document version ${report.document}`);
+      out(JSON.stringify(report.data, null, 2));
       return 0;
     }
     case 'truncate': {

@@ -126,7 +126,7 @@ describe('a plugin written outside this repository', () => {
     await run(join(tools, 'node_modules/.bin/sugar-server'), ['plugin', 'new', NAME, '--dir', 'hello'], work);
     pluginDir = join(work, 'hello');
 
-    // `npm install` as the README says, with the packed core in place of the registry's.
+    // `npm install` as the README says, with the packed core in place of the folder of the core that scaffolded it.
     const pkgFile = join(pluginDir, 'package.json');
     const pkg = JSON.parse(await readFile(pkgFile, 'utf8'));
     pkg.devDependencies['sugar-server'] = 'file:sugar-server.tgz';

@@ -118,7 +118,7 @@ describe('stores acknowledge a write only once it is on disk', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(100);
     const check = await runCommand(process.execPath, [DAEMON_MAIN, 'store', 'check', '--root', root]);
     expect(check.code).toBe(0);
-    expect(check.stdout).toMatch(/^echo: ok, snapshot \d+ bytes \+ \d+ journal records/m);
+    expect(check.stdout).toMatch(/^echo: ok, document version 1, snapshot \d+ bytes \+ \d+ journal records/m);
   });
 
   it('moves a store from the single-file format of earlier versions, and serves it', async () => {

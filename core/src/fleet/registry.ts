@@ -5,7 +5,7 @@
  * of check-ins per school kept as a ring, so one check-in writes what it
  * changed and never rewrites a list.
  */
-import { JsonStore } from '../storage.js';
+import { JsonStore, type DocumentVersion } from '../storage.js';
 import { digestOf, matchesDigest, newSecret } from './credentials.js';
 import { FleetErrors } from './errors.js';
 import type { FleetReport } from './report.js';
@@ -50,6 +50,11 @@ export interface FleetDocument {
 }
 
 const EMPTY: FleetDocument = { invites: {}, schools: {}, latest: {}, history: {} };
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`.
+ */
+const FLEET_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };
 /** Compared against when no school has the id given, so an unknown id costs what a known one does. */
 const NO_DIGEST = digestOf('no school has this id');
 
@@ -68,7 +73,7 @@ export class FleetRegistry {
     // the document's size every round of check-ins. Folding it in only once it
     // is twice the snapshot (not half, the default) writes each byte about
     // 1.5 times instead of 3, and runs the fold a quarter as often.
-    return new FleetRegistry(await JsonStore.open(file, EMPTY, { compactRatio: 2 }));
+    return new FleetRegistry(await JsonStore.open(file, EMPTY, { compactRatio: 2, document: FLEET_DOCUMENT }));
   }
 
   close(): Promise<void> {

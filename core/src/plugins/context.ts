@@ -16,7 +16,7 @@ import { OwnedPort } from '../listeners.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Tokens, type Clock } from '../tokens.js';
-import { JsonStore, type Store } from '../storage.js';
+import { JsonStore, logOpened, type DocumentVersion, type Store } from '../storage.js';
 import type { BoundListener, HttpListener, ListenSpec, PluginContext, StatusDetails } from './definition.js';
 import type { Candidate } from './manifest.js';
 import type { ServiceDirectory } from './services.js';
@@ -86,13 +86,12 @@ export class PluginRuntime {
       etcDir: deps.etcDir,
       signal: this.abort.signal,
       requireAdmin: deps.requireAdmin,
-      openStore: <T>(defaults: T): Promise<Store<T>> => {
+      openStore: <T>(defaults: T, document?: DocumentVersion): Promise<Store<T>> => {
         this.assertOpen();
-        this.store ??= JsonStore.open<unknown>(storeFile, defaults).then((store) => {
+        const writer = { name: candidate.packageName, version: candidate.version };
+        this.store ??= JsonStore.open<unknown>(storeFile, defaults, { document, writer }).then((store) => {
           this.storeOpened = true;
-          const { migratedFrom, tornBytes } = store.opened;
-          if (migratedFrom) log.info({ from: migratedFrom }, 'store moved to the journaled format');
-          if (tornBytes) log.warn({ tornBytes }, 'store journal ended in a torn record (a write never acknowledged); cut off');
+          logOpened(log, store.opened);
           return store;
         });
         return this.store as Promise<Store<T>>;

@@ -10,7 +10,7 @@ import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { ConfigOf, ConfigShape } from '../config/options.js';
 import type { BoundListener } from '../listeners.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../storage.js';
+import type { DocumentVersion, Store } from '../storage.js';
 import type { Clock } from '../tokens.js';
 import type { FeedMirror, MirrorSpec, PublishSpec } from '../feeds/types.js';
 import type { AdminPages } from '../admin-console/pages.js';
@@ -110,8 +110,14 @@ export interface PluginContext<C = unknown> {
   readonly signal: AbortSignal;
   /** Middleware that lets only requests with the admin token through. */
   readonly requireAdmin: Middleware;
-  /** This plugin's document (one per plugin), created from `defaults` the first time. */
-  openStore<T>(defaults: T): Promise<Store<T>>;
+  /**
+   * This plugin's document (one per plugin), created from `defaults` the first
+   * time. `document` declares the version of its shape (1 when absent) and the
+   * migrations that bring a document stored at an older version up to it,
+   * which run once, in order, before this resolves:
+   * `ctx.openStore(EMPTY, { version: 2, migrate: { 2: (v1: V1) => toV2(v1) } })`.
+   */
+  openStore<T>(defaults: T, document?: DocumentVersion): Promise<Store<T>>;
   /** An extra TCP port; the core accepts, tracks and closes connections. */
   listenTcp(spec: ListenSpec, onConnection: (socket: Socket) => void): Promise<BoundListener>;
   /** An extra HTTP port with its own router and the core's error handling and metrics. */

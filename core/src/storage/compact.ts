@@ -23,7 +23,7 @@ export async function compactStore(job: CompactJob): Promise<number> {
   const snapshot = await readSnapshot<object>(snapshotFile(job.dir));
   if (!snapshot) throw ServerErrors.STORE_CORRUPT(snapshotFile(job.dir), 'the snapshot to compact onto is missing');
   await replayJournals(snapshot.data, job.dir, snapshot.journal, job.upTo, false);
-  return writeSnapshot(snapshotFile(job.dir), snapshot.data, job.upTo + 1);
+  return writeSnapshot(snapshotFile(job.dir), snapshot.data, job.upTo + 1, snapshot.document);
 }
 
 const WORKER = new URL('./compact-worker.js', import.meta.url);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,17 @@ describe('store format versions', () => {
     await expect(checkStoreFormats(join(dir, 'stores'))).resolves.toBeUndefined();
     const reopened = await JsonStore.open(join(dir, 'stores/laptops.json'), { laptops: [] as string[] });
     expect(reopened.data.laptops).toEqual(['SHC12345678']);
+    await reopened.close();
+  });
+
+  it('reads format 2, where the header names a document past version 1', async () => {
+    const store = await JsonStore.open(join(dir, 'stores/laptops.json'), { laptops: {} as Record<string, true> }, { document: { version: 2 } });
+    await store.update((d) => void (d.laptops.SHC12345678 = true));
+    await store.close();
+    expect((await readFile(join(dir, 'stores/laptops/snapshot.json'), 'utf8')).split('\n')[0]).toBe('{"format":"sugar-server-store/2","journal":1,"document":2}');
+    await expect(checkStoreFormats(join(dir, 'stores'))).resolves.toBeUndefined();
+    const reopened = await JsonStore.open(join(dir, 'stores/laptops.json'), { laptops: {} as Record<string, true> }, { document: { version: 2 } });
+    expect(reopened.data.laptops).toEqual({ SHC12345678: true });
     await reopened.close();
   });
 

@@ -4,18 +4,31 @@
  * that writes a new format reads every older one; a store in a format newer
  * than this code knows was written by a newer sugar-server, and opening it
  * (a downgrade) is refused before anything is read or changed.
+ *
+ * Format 2 is format 1 with the document's version in the snapshot header
+ * (see document.ts). 0.1.0 reads format 1 and ignores header fields it does
+ * not know, so a document past version 1 is written as format 2, which 0.1.0
+ * refuses, rather than handed to code that would read it as version 1. A
+ * document still at version 1 keeps format 1: going back stays possible while
+ * no shape has changed. Journals are unchanged, and keep `SSJRNL1`.
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServerErrors } from '../errors.js';
 import { listJournals, journalFile, snapshotFile } from './files.js';
 
-export const STORE_FORMAT = 1;
+/** The newest format this code reads. */
+export const STORE_FORMAT = 2;
+/** The format journals are written in. */
+export const JOURNAL_FORMAT = 1;
 const SNAPSHOT_PREFIX = 'sugar-server-store/';
 const JOURNAL_PREFIX = 'SSJRNL';
 
-export const snapshotFormatName = (version = STORE_FORMAT) => `${SNAPSHOT_PREFIX}${version}`;
-export const journalMagic = (version = STORE_FORMAT) => Buffer.from(`${JOURNAL_PREFIX}${version}\n`);
+export const snapshotFormatName = (version: number) => `${SNAPSHOT_PREFIX}${version}`;
+
+/** The format a snapshot holding a document of `documentVersion` is written in. */
+export const snapshotFormatFor = (documentVersion: number) => (documentVersion > 1 ? 2 : 1);
+export const journalMagic = (version = JOURNAL_FORMAT) => Buffer.from(`${JOURNAL_PREFIX}${version}\n`);
 
 /** The version a snapshot header's `format` names, or undefined when it names none. */
 export function snapshotFormatVersion(format: unknown): number | undefined {

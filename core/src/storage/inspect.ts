@@ -13,6 +13,8 @@ import { readSnapshot } from './snapshot.js';
 export interface StoreReport {
   readonly name: string;
   readonly data: unknown;
+  /** The version of the document's shape, as its plugin last wrote it. */
+  readonly document: number;
   readonly snapshotBytes: number;
   readonly journals: readonly number[];
   readonly records: number;
@@ -33,7 +35,7 @@ export async function inspectStore(storesDir: string, name: string): Promise<Sto
   const journals = (await listJournals(dir)).filter((n) => n >= snapshot.journal);
   const last = journals.length ? journals[journals.length - 1]! : snapshot.journal;
   const replayed = journals.length ? await replayJournals(snapshot.data, dir, snapshot.journal, last, true) : { records: 0, tornBytes: 0 };
-  return { name, data: snapshot.data, snapshotBytes: snapshot.bytes, journals, records: replayed.records, tornBytes: replayed.tornBytes };
+  return { name, data: snapshot.data, document: snapshot.document, snapshotBytes: snapshot.bytes, journals, records: replayed.records, tornBytes: replayed.tornBytes };
 }
 
 /**

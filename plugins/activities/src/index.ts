@@ -17,7 +17,7 @@ import { activitiesOptions, type ActivitiesConfig } from './config.js';
 import { mirrorUpstream, publishLibrary } from './feed.js';
 import { mountLaptopRoutes } from './laptop-routes.js';
 import { mountLibraryApi } from './library-api.js';
-import { EMPTY_DOCUMENT, readDocument, type ActivitiesDocument } from './library-document.js';
+import { ACTIVITIES_DOCUMENT, EMPTY_DOCUMENT, readDocument, type ActivitiesDocument } from './library-document.js';
 import { Library } from './library.js';
 
 export default definePlugin({
@@ -31,7 +31,7 @@ export default definePlugin({
       maxRatio: config.max_ratio,
       maxEntries: config.max_entries,
     };
-    const store = await ctx.openStore<ActivitiesDocument>(structuredClone(EMPTY_DOCUMENT));
+    const store = await ctx.openStore<ActivitiesDocument>(structuredClone(EMPTY_DOCUMENT), ACTIVITIES_DOCUMENT);
     const document = readDocument(store.data);
     if (document.files !== store.data.files || document.upstreamGenerated !== store.data.upstreamGenerated) {
       await store.update((data) => Object.assign(data, document));
@@ -64,6 +64,7 @@ export default definePlugin({
 });
 
 export { ActivitiesErrors } from './errors.js';
+export { ACTIVITIES_DOCUMENT } from './library-document.js';
 export { compareVersions, parseVersion } from './sugar-version.js';
 export type { SugarVersion } from './sugar-version.js';
 export type { ActivitiesConfig };

@@ -3,6 +3,7 @@
  * keyed by name, size and modification time, so a restart reads only files that
  * changed; and the Mothership snapshot last applied.
  */
+import type { DocumentVersion } from 'sugar-server';
 import type { BundleRecord } from './bundle-record.js';
 
 /** What is known of one file while its size and modification time stay the same. */
@@ -18,6 +19,13 @@ export interface ActivitiesDocument {
 }
 
 export const EMPTY_DOCUMENT: ActivitiesDocument = { files: {}, upstreamGenerated: null };
+
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`
+ * (README, Storage: versions and migrations).
+ */
+export const ACTIVITIES_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };
 
 /** Bring a document an older version wrote (or a hand-edited one) to the current shape. */
 export function readDocument(data: Partial<ActivitiesDocument>): ActivitiesDocument {

@@ -3,6 +3,7 @@
  * last completed one, how much its folder holds, and what each snapshot holds.
  * The folders on disk say which snapshots exist; this only adds their figures.
  */
+import type { DocumentVersion } from 'sugar-server';
 
 /** Figures of one snapshot, counted while it was made. */
 export interface SnapshotRecord {
@@ -31,3 +32,10 @@ export interface BackupDocument {
 }
 
 export const EMPTY_BACKUPS: BackupDocument = { laptops: {} };
+
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`
+ * (README, Storage: versions and migrations).
+ */
+export const BACKUP_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };

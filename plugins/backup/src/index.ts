@@ -13,7 +13,7 @@ import { RegistryToken, type LaptopRegistry } from 'sugar-server-registry';
 import { mountAdminApi } from './admin-api.js';
 import { backupPage } from './admin-page.js';
 import { Availability } from './availability.js';
-import { EMPTY_BACKUPS, type BackupDocument } from './backup-records.js';
+import { BACKUP_DOCUMENT, EMPTY_BACKUPS, type BackupDocument } from './backup-records.js';
 import { BackupService } from './backup-service.js';
 import { restoreFromS3Command } from './commands/restore-from-s3.js';
 import { statusCommand } from './commands/status.js';
@@ -47,7 +47,7 @@ export default definePlugin({
     // The volume quota is checked after each snapshot; the pruner needs the service, so it is made just after.
     let afterSnapshot = () => {};
     let replicate = () => {};
-    const store = await ctx.openStore<BackupDocument>(EMPTY_BACKUPS);
+    const store = await ctx.openStore<BackupDocument>(EMPTY_BACKUPS, BACKUP_DOCUMENT);
     const service = new BackupService({
       folders,
       store,
@@ -147,6 +147,7 @@ export default definePlugin({
 });
 
 export { BackupErrors } from './errors.js';
+export { BACKUP_DOCUMENT } from './backup-records.js';
 export type { BackupConfig };
 export type { LaptopSummary, SnapshotInfo } from './backup-service.js';
 export type { VolumeRemoval, VolumeReport } from './volume-pruner.js';

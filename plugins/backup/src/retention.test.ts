@@ -33,6 +33,28 @@ describe('snapshotsToPrune', () => {
 
   it('lists what goes oldest first', () => {
     const snapshots = [at(now - 500 * DAY), at(now - 400 * DAY), at(now)];
-    expect(snapshotsToPrune(snapshots, now, policy, snapshots[2]!.name)).toEqual([snapshots[0]!.name, snapshots[1]!.name]);
+    expect(snapshotsToPrune(snapshots, now, { keepAllMs: 0, weeks: 0, months: 1 }, snapshots[2]!.name)).toEqual([snapshots[0]!.name, snapshots[1]!.name]);
+  });
+
+  it('counts the weeks and months that hold snapshots: a laptop away for months keeps as much history', () => {
+    // Daily for 20 weeks, then nothing for 30 weeks, then one backup today.
+    const away = now - 30 * 7 * DAY;
+    const before = Array.from({ length: 140 }, (_, i) => at(away - i * DAY));
+    const snapshots = [at(now), ...before];
+    const pruned = new Set(snapshotsToPrune(snapshots, now, { keepAllMs: 7 * DAY, weeks: 8, months: 0 }, snapshots[0]!.name));
+    // Today's, and the newest of each of the 7 weeks before the holidays.
+    expect(snapshots.filter((s) => !pruned.has(s.name))).toHaveLength(8);
+  });
+
+  it('keeps a laptop\'s weekly and monthly history when the clock is stepped a year forward, and a snapshot dated after now', () => {
+    const daily = Array.from({ length: 400 }, (_, i) => at(now - i * DAY));
+    const ahead = now + 365 * DAY;
+    const snapshots = [at(ahead), ...daily];
+    const pruned = new Set(snapshotsToPrune(snapshots, ahead, policy, snapshots[0]!.name));
+    const kept = daily.filter((s) => !pruned.has(s.name)).map((s) => Math.round((now - s.time) / DAY));
+    // The year-ahead snapshot takes one week's and one month's place; the 7 newest weeks and 11 newest months before it stay.
+    expect(kept.sort((a, b) => a - b)).toEqual([0, 1, 8, 15, 22, 29, 36, 46, 76, 107, 135, 166, 197, 227, 258, 288]);
+    // The clock set right again: the snapshot dated a year ahead is not young enough to lose, nor is anything else.
+    expect(snapshotsToPrune(snapshots.filter((s) => !pruned.has(s.name)), now, policy, snapshots[1]!.name)).toEqual([]);
   });
 });

@@ -1,8 +1,15 @@
 /**
- * Which snapshots to keep: every one younger than `keepAllMs`, the newest of
- * each of the last `weeks` calendar weeks (Monday to Sunday, UTC) and of each
- * of the last `months` calendar months, counting the current ones. The snapshot
- * `datastore-latest` points to is never removed.
+ * Which snapshots to keep: every one younger than `keepAllMs` (or dated after
+ * now), the newest of each of the `weeks` most recent calendar weeks (Monday to
+ * Sunday, UTC) that hold a snapshot, and of each of the `months` most recent
+ * calendar months that hold one. The snapshot `datastore-latest` points to is
+ * never removed.
+ *
+ * Weeks and months are counted among those that hold snapshots, not back from
+ * today: a clock stepped a year forward (a bad RTC, a wrong NTP answer) then
+ * costs only the extra snapshots of the last days, never a laptop's whole
+ * history, and a laptop away for the holidays keeps as many weeks of history
+ * as one that backed up every day.
  */
 
 export interface RetentionPolicy {
@@ -33,11 +40,11 @@ export function snapshotsToPrune(snapshots: readonly DatedSnapshot[], now: numbe
   if (latest) keep.add(latest);
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
   const newestPer = (period: (ms: number) => number, count: number) => {
-    const current = period(now);
     const seen = new Set<number>();
     for (const snapshot of newestFirst) {
+      if (seen.size >= count) break;
       const key = period(snapshot.time);
-      if (key > current - count && !seen.has(key)) {
+      if (!seen.has(key)) {
         seen.add(key);
         keep.add(snapshot.name);
       }

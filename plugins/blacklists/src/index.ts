@@ -21,7 +21,7 @@ import { enableLinearFallback } from './compile/expressions.js';
 import { mirrorUpstream, publishBlacklists } from './feed.js';
 import { mountHttpApi } from './http/http-api.js';
 import { registerMetrics } from './metrics.js';
-import { NO_SOURCES, SourceKeeper, type SourcesDoc } from './compile/source-keeper.js';
+import { NO_SOURCES, SourceKeeper, SOURCES_DOCUMENT, type SourcesDoc } from './compile/source-keeper.js';
 
 export default definePlugin({
   config: blacklistsOptions,
@@ -32,7 +32,7 @@ export default definePlugin({
     for (const name of config.deny) {
       if (!config.categories.includes(name) && name !== 'local') log.warn({ category: name }, '[blacklists] deny names a category that is not in categories');
     }
-    const store = await ctx.openStore<SourcesDoc>(structuredClone(NO_SOURCES));
+    const store = await ctx.openStore<SourcesDoc>(structuredClone(NO_SOURCES), SOURCES_DOCUMENT);
     const sources = new SourceKeeper(store, config, ctx.dataDir);
     const service = new BlacklistsService({
       config,
@@ -73,6 +73,7 @@ export default definePlugin({
 });
 
 export { BlacklistsErrors } from './errors.js';
+export { SOURCES_DOCUMENT } from './compile/source-keeper.js';
 export { BlacklistIndex, Match } from './index/blacklist-index.js';
 export { compileInWorker } from './compile/compiler.js';
 export { normaliseUrl } from './squid/normalise.js';

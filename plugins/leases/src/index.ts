@@ -16,7 +16,7 @@ import { mirrorUpstream, publishLeases } from './feed.js';
 import { mountHttpApi } from './http-api.js';
 import { readPublicKey, readSigningKey } from './keys.js';
 import { LeasesService } from './leases-service.js';
-import { LeaseStore } from './lease-store.js';
+import { LEASES_DOCUMENT, LeaseStore } from './lease-store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -30,7 +30,7 @@ export default definePlugin({
     if (publicKey) log.info({ keyid: publicKey.keyid }, 'lease signatures are checked on import');
     else log.warn('[leases] public_key is not set: leases are imported and served without signature checks');
 
-    const store = await LeaseStore.open((defaults) => ctx.openStore(defaults));
+    const store = await LeaseStore.open((defaults) => ctx.openStore(defaults, LEASES_DOCUMENT));
     const service = new LeasesService({
       store,
       publicKey,
@@ -61,6 +61,7 @@ export default definePlugin({
 });
 
 export { LeasesErrors } from './errors.js';
+export { LEASES_DOCUMENT } from './lease-store.js';
 export type { LeasesConfig };
 export type { ImportReport } from './import-bundle.js';
 export type { LeaseReport, ExpiringSerial, ExpiredSerial } from './report.js';

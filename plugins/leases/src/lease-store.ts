@@ -5,7 +5,7 @@
  * marked here and the one mirrored from upstream (stolen-sets.ts). Kept in the
  * plugin's document, so every change is on disk before it is acknowledged.
  */
-import type { Store } from 'sugar-server';
+import type { DocumentVersion, Store } from 'sugar-server';
 import { formatBundle } from './bundle.js';
 import {
   countStolen,
@@ -63,6 +63,13 @@ export type Answer =
 export const STOLEN = 'STOLEN';
 
 const EMPTY: LeasesDocument = { leases: {}, stolen: emptyStolenSets(), feedGenerated: null };
+
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`
+ * (README, Storage: versions and migrations).
+ */
+export const LEASES_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };
 
 /** The leases and the stolen lists, over the plugin's durable document. */
 export class LeaseStore {

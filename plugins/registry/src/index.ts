@@ -9,13 +9,14 @@ import { exportCommand, importCommand } from './commands/laptops.js';
 import { registryPage } from './admin-page.js';
 import { registryConfig } from './config.js';
 import { serveJsonApi } from './json-api.js';
-import { EMPTY_REGISTRY, Registry, type RegistryDocument } from './registry.js';
+import { EMPTY_REGISTRY, Registry, REGISTRY_DOCUMENT, type RegistryDocument } from './registry.js';
 import { RegistryToken } from './service.js';
 import { serveXmlRpc } from './xmlrpc-endpoint.js';
 
 export { RegistryToken } from './service.js';
 export type { LaptopRegistry, RegisteredLaptop } from './service.js';
 export { RegistryErrors } from './errors.js';
+export { REGISTRY_DOCUMENT } from './registry.js';
 export { isSerial } from './laptop-fields.js';
 export type { SshKeyType } from './ssh-key.js';
 export type { ImportProblem, ImportReport } from './laptop-import.js';
@@ -24,7 +25,7 @@ export default definePlugin({
   config: registryConfig,
   async start(ctx) {
     const { config } = ctx;
-    const store = await ctx.openStore<RegistryDocument>(EMPTY_REGISTRY);
+    const store = await ctx.openStore<RegistryDocument>(EMPTY_REGISTRY, REGISTRY_DOCUMENT);
     const registry = new Registry(
       store,
       { backupHost: config.backup_host, jabberHost: config.jabber_host, allowRebind: config.allow_rebind },

@@ -5,7 +5,7 @@
  * answered only once it is on disk. Each registration goes straight to
  * `store.update`, so a thousand laptops at once share a few flushes.
  */
-import type { Clock, Logger, Store, SugarError } from 'sugar-server';
+import type { Clock, DocumentVersion, Logger, Store, SugarError } from 'sugar-server';
 import { isSugarError } from 'sugar-server';
 import { RegistryErrors } from './errors.js';
 import { checkClassGroup, checkNick, checkSerial, checkUuid, sameUuid } from './laptop-fields.js';
@@ -18,6 +18,13 @@ export interface RegistryDocument {
 }
 
 export const EMPTY_REGISTRY: RegistryDocument = { laptops: {} };
+
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`
+ * (README, Storage: versions and migrations).
+ */
+export const REGISTRY_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };
 
 /** What a laptop sends, straight off the wire (XML-RPC params or a JSON body). */
 export interface RegistrationRequest {

@@ -1,17 +1,23 @@
 /**
  * Upgrades never break a school's data: the stores every earlier release wrote
  * (test/fixtures/stores/<version>/, made by write.ts there) open in this one,
- * every plugin starts on them, and their laptops, leases and stolen list are
- * all still there.
+ * every plugin starts on them (migrating its document from the version that
+ * release wrote to the one it declares now), and their laptops, leases and
+ * stolen list are all still there.
  */
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAEMON_MAIN, DaemonProcess, makeRoot, runCommand } from '../../harness/index.js';
-import { EVERY_PLUGIN_CONFIG, type StoreFixtureExpectations } from '../../fixtures/stores/plugins.js';
+import { DOCUMENT_VERSIONS, EVERY_PLUGIN_CONFIG, type StoreFixtureExpectations } from '../../fixtures/stores/plugins.js';
 
 const FIXTURES = new URL('../../fixtures/stores/', import.meta.url).pathname;
 const versions = (await readdir(FIXTURES, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+
+/** `store check`'s lines, as each store's document version by service. */
+function documentVersions(check: string): Record<string, number> {
+  return Object.fromEntries([...check.matchAll(/^(\w+): ok, document version (\d+),/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
 
 describe('stores written by earlier releases', () => {
   it('are kept for at least this release', () => {
@@ -22,10 +28,18 @@ describe('stores written by earlier releases', () => {
     const expected = JSON.parse(await readFile(join(FIXTURES, version, 'expected.json'), 'utf8')) as StoreFixtureExpectations;
     const root = await makeRoot({ config: EVERY_PLUGIN_CONFIG });
     await cp(join(FIXTURES, version, 'stores'), join(root, 'var/lib/sugar-server/stores'), { recursive: true });
+    const services = (await readdir(join(FIXTURES, version, 'stores'))).sort();
+    expect(services).toEqual(Object.keys(DOCUMENT_VERSIONS).sort());
+    // Each document as that release wrote it (0.1.0 knew no versions: 1), ...
+    const before = await runCommand(process.execPath, [DAEMON_MAIN, 'store', 'check', '--root', root]);
+    expect(before.code, before.stdout + before.stderr).toBe(0);
+    expect(documentVersions(before.stdout)).toEqual(Object.fromEntries(services.map((s) => [s, expected.documents?.[s] ?? 1])));
     const daemon = await DaemonProcess.startIn(root, { readyTimeoutMs: 60_000 });
     try {
+      // ... and once this release opened it, at the version its plugin declares now.
       const check = await daemon.cli('store', 'check');
       expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect(documentVersions(check.stdout)).toEqual(DOCUMENT_VERSIONS);
       const status = await daemon.status();
       expect(status.plugins.filter((p) => p.enabled && p.state !== 'running').map((p) => `${p.service}: ${p.state} ${p.error?.message ?? ''}`)).toEqual([]);
       const token = (await readFile(join(root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
@@ -54,12 +68,12 @@ describe('stores written by earlier releases', () => {
       await cp(join(FIXTURES, '0.1.0', 'stores'), stores, { recursive: true });
       const snapshot = join(stores, 'registry/snapshot.json');
       const text = await readFile(snapshot, 'utf8');
-      const newer = text.replace('"format":"sugar-server-store/1"', '"format":"sugar-server-store/2"');
+      const newer = text.replace('"format":"sugar-server-store/1","journal":1', '"format":"sugar-server-store/3","journal":1,"document":1');
       expect(newer).not.toBe(text);
       await writeFile(snapshot, newer);
       const start = await runCommand(process.execPath, [DAEMON_MAIN, 'start', '--root', root], { timeoutMs: 60_000 });
       expect(start.code).toBe(65);
-      expect(start.stderr).toContain(`sugar-server: store ${snapshot} was written by a newer sugar-server (store format 2; this version reads format 1 and older). ` +
+      expect(start.stderr).toContain(`sugar-server: store ${snapshot} was written by a newer sugar-server (store format 3; this version reads format 2 and older). ` +
         'Going back to an older version is refused');
       expect(await readFile(snapshot, 'utf8')).toBe(newer);
       expect(await readFile(join(stores, 'leases/snapshot.json'), 'utf8')).toBe(await readFile(join(FIXTURES, '0.1.0', 'stores/leases/snapshot.json'), 'utf8'));

@@ -16,7 +16,7 @@ import { ServerErrors } from '../../errors.js';
 import { createApp } from '../../http/app.js';
 import type { Logger } from '../../log.js';
 import { Metrics } from '../../metrics.js';
-import { JsonStore, type Store } from '../../storage.js';
+import { JsonStore, logOpened, type DocumentVersion, type Store } from '../../storage.js';
 import { Tokens } from '../../tokens.js';
 import type { FeedMirror, FeedState, PublishedFile, PublishSpec } from '../../feeds/index.js';
 import type { BoundListener, HttpListener, ListenSpec, PluginContext, PluginDefinition, StatusDetails } from '../definition.js';
@@ -87,7 +87,7 @@ export class ChildPlugin {
       etcDir: init.etcDir,
       signal: this.abort.signal,
       requireAdmin: adminGuard(() => this.token) as Middleware,
-      openStore: <T>(defaults: T) => this.openStore(defaults) as Promise<Store<T>>,
+      openStore: <T>(defaults: T, document?: DocumentVersion) => this.openStore(defaults, document) as Promise<Store<T>>,
       listenTcp: (spec: ListenSpec, onConnection: (socket: Socket) => void) =>
         this.listen(spec, false, (socket) => {
           socket.on('error', (err) => log.debug({ err, listener: spec.name }, 'connection error'));
@@ -184,14 +184,13 @@ export class ChildPlugin {
     return spec.files();
   }
 
-  private openStore(defaults: unknown): Promise<JsonStore<unknown>> {
+  private openStore(defaults: unknown, document: DocumentVersion | undefined): Promise<JsonStore<unknown>> {
     this.store ??= (async () => {
       this.links.storeOpening(true);
       try {
-        const store = await JsonStore.open<unknown>(this.init.storeFile, defaults);
-        const { migratedFrom, tornBytes } = store.opened;
-        if (migratedFrom) this.log.info({ from: migratedFrom }, 'store moved to the journaled format');
-        if (tornBytes) this.log.warn({ tornBytes }, 'store journal ended in a torn record (a write never acknowledged); cut off');
+        const { packageName, version } = this.init.candidate;
+        const store = await JsonStore.open<unknown>(this.init.storeFile, defaults, { document, writer: { name: packageName, version } });
+        logOpened(this.log, store.opened);
         return store;
       } finally {
         this.links.storeOpening(false);

@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { link, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Store } from 'sugar-server';
+import type { DocumentVersion, Store } from 'sugar-server';
 import { unpackArchive } from './archive.js';
 import { BlacklistsErrors } from '../errors.js';
 import type { BlacklistsConfig } from '../config.js';
@@ -35,6 +35,13 @@ export interface SourcesDoc {
 
 /** A store document with nothing unpacked yet. */
 export const NO_SOURCES: SourcesDoc = { upload: null, feed: null, archive: null };
+
+/**
+ * The version of this document's shape. A release that changes the shape
+ * raises it and adds the migration from the version before to `migrate`
+ * (README, Storage: versions and migrations).
+ */
+export const SOURCES_DOCUMENT: DocumentVersion = { version: 1, migrate: {} };
 
 /** The source to compile: the folder holding the categories, and how to describe it. */
 export interface ResolvedSource {
