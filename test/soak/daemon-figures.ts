@@ -15,6 +15,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcessSample {
   readonly rssBytes: number;
   readonly fds: number;
+  /** Resident memory of the processes the daemon's main thread forked (backup's SSH process), added up. */
+  readonly childRssBytes: number;
 }
 
 /** The timer resolution of prom-client's delay histogram: every sample holds one whole interval. */
@@ -23,9 +25,30 @@ const LAG_RESOLUTION_MS = 10;
 const SCRAPE_GIVE_UP_MS = 600_000;
 
 export function sampleProcess(pid: number): ProcessSample {
+  return { rssBytes: rssOf(pid) ?? Number.NaN, fds: readdirSync(`/proc/${pid}/fd`).length, childRssBytes: childRss(pid) };
+}
+
+function rssOf(pid: number | string): number | null {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
-  return { rssBytes: rssKiB * 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
+  const rssKiB = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  return rssKiB === undefined ? null : Number(rssKiB) * 1024;
+}
+
+/**
+ * The children of the main thread only: programs the core's launcher starts
+ * (rsync, cp, find) are its thread's, and come and go.
+ */
+function childRss(pid: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  let total = 0;
+  for (const child of children) {
+    try {
+      total += rssOf(child) ?? 0;
+    } catch {
+      // Ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 /** One second's event-loop lag, in milliseconds beyond the timer interval. */
@@ -85,6 +108,7 @@ export class DaemonWatch {
     return {
       rssBytes: Math.max(...this.samples.map((s) => s.rssBytes)),
       fds: Math.max(...this.samples.map((s) => s.fds)),
+      childRssBytes: Math.max(...this.samples.map((s) => s.childRssBytes)),
     };
   }
 

@@ -129,6 +129,7 @@ export async function judge(day: DayFigures): Promise<SoakReport> {
       `slow callbacks: ${slowCallbacks(metrics).join(', ') || 'none'}`,
       `the slowest /metrics scrape answered after ${day.slowestScrapeMs} ms`,
       `the laptops' process fell behind by ${day.clientLagMaxMs.toFixed(0)} ms at most`,
+      `the daemon's child processes (backup's SSH process): rss ${MiB(memory.before.childRssBytes)}→${MiB(memory.peak.childRssBytes)}→${MiB(memory.after.childRssBytes)} MiB`,
     ],
     figures: { unexpected: day.tally.unexpectedCount, registered: day.registered, backupsComplete: day.backupsComplete, lag, memory, seconds: day.seconds },
   };

@@ -149,7 +149,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
 function peakOf(watch: DaemonWatch, ...others: ProcessSample[]): ProcessSample {
   const all = [watch.peak, ...others];
-  return { rssBytes: Math.max(...all.map((s) => s.rssBytes)), fds: Math.max(...all.map((s) => s.fds)) };
+  return { rssBytes: Math.max(...all.map((s) => s.rssBytes)), fds: Math.max(...all.map((s) => s.fds)), childRssBytes: Math.max(...all.map((s) => s.childRssBytes)) };
 }
 
 interface EventParts {
