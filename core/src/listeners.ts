@@ -38,6 +38,8 @@ export class OwnedPort {
     readonly name: string,
     private readonly server: Server | HttpServer,
     owner?: string,
+    /** Its sockets are handed, unread, to another process, which closes them itself. */
+    private readonly handsOver = false,
   ) {
     this.label = owner ? `${name} (${owner})` : name;
     server.on('connection', (socket: Socket) => {
@@ -77,7 +79,7 @@ export class OwnedPort {
         socket.destroy();
       }
     });
-    return new OwnedPort(name, server, owner);
+    return new OwnedPort(name, server, owner, options.pauseOnConnect === true);
   }
 
   get address(): BoundListener | undefined {
@@ -104,10 +106,21 @@ export class OwnedPort {
     return this.bound;
   }
 
-  /** Stop accepting, let open connections finish for up to `drainMs`, then cut them. */
+  /**
+   * Stop accepting, let open connections finish for up to `drainMs`, then cut
+   * them. A hand-over port (`pauseOnConnect`) only stops accepting: its
+   * connections are the other process's to finish.
+   */
   async close(drainMs: number): Promise<void> {
     if (!this.server.listening) return;
     if (this.bound && holders.get(this.bound.port) === this.label) holders.delete(this.bound.port);
+    if (this.handsOver) {
+      // Stop listening, and leave the connections to the process that holds them. Node's server would wait for
+      // that process to report them closed, and forever once it has exited (Node 20 counts no process then).
+      this.server.close();
+      for (const socket of this.sockets) socket.destroy();
+      return;
+    }
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Keep-alive connections go idle as their last response ends; reap them as they do.
     const http = this.server as HttpServer;
