@@ -44,6 +44,9 @@ export interface ListenSpec {
    * TCP only: hand each socket over unread (Node's `pauseOnConnect`), for a
    * plugin that passes connections to a process of its own with
    * `child.send(message, socket)`; a byte read here would be lost to it.
+   * For plugins in the daemon's process: an isolated plugin's process is
+   * handed its sockets that way itself, and Node reads from a socket it
+   * receives at once.
    */
   readonly pauseOnConnect?: boolean;
 }

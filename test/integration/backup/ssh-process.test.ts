@@ -5,7 +5,7 @@
  * the middle of a backup the daemon goes on serving, the process comes back,
  * and the laptop's next backup succeeds.
  */
-import { cp, mkdtemp, readlink, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareTrees, generateJournal, isSugaroidError, Laptop } from 'sugaroid';
@@ -119,4 +119,19 @@ describe('the SSH process', () => {
     // Nothing at error level but the process's death.
     expect(server.daemon.logs.filter((l) => l.level >= 50).map((l) => l.code)).toEqual(['BACKUP_ERR_SSH_PROCESS']);
   }, 180_000);
+
+  it('switched off after it was started again, stops with the plugin, and the daemon goes on', async () => {
+    // Killed with no connection since: the plugin's port has nothing left to hand over when it closes.
+    const { pid } = await server.sshProcess();
+    process.kill(pid!, 'SIGKILL');
+    const again = await until(() => server.sshProcess(), (p) => p.pid !== null && p.pid !== pid, 'a new SSH process');
+    await writeFile(join(server.daemon.root, 'etc/sugar-server/conf.d/60-backup-off.conf'), '[plugins]\nbackup = off\n');
+    const status = await server.daemon.reload();
+    expect(status.server.config.lastError).toBeFalsy();
+    const backup = await until(async () => server.daemon.plugin(await server.daemon.status(), 'backup'), (p) => p?.state === 'disabled', 'backup switched off');
+    expect(backup?.listeners ?? []).toEqual([]);
+    expect(() => process.kill(again.pid!, 0)).toThrow(/ESRCH/);
+    expect(server.daemon.plugin(await server.daemon.status(), 'registry')?.state).toBe('running');
+    expect(server.daemon.logs.filter((l) => String(l.msg).includes('did not stop cleanly'))).toEqual([]);
+  }, 60_000);
 });
