@@ -32,6 +32,9 @@ import { Transfers } from './transfers.js';
 import { systemProbe, volumeSize } from './volume.js';
 import { VolumePruner } from './volume-pruner.js';
 
+/** Each running plugin's SSH process, so that its stop can wait for the process to end. */
+const sshProcesses = new WeakMap<PluginContext<BackupConfig>, SshProcess>();
+
 export default definePlugin({
   config: backupOptions,
 
@@ -128,6 +131,8 @@ export default definePlugin({
       lost: (why) => transfers.lostAll(why),
     });
     sshStatus = () => ssh.status();
+    sshProcesses.set(ctx, ssh);
+    // Also when the start fails or is given up on, where no stop follows.
     ctx.signal.addEventListener('abort', () => {
       clearInterval(periodic);
       void ssh.stop();
@@ -138,6 +143,11 @@ export default definePlugin({
       { address: bound.address, port: bound.port, root: folders.root, rsync, legacyAlgorithms: config.legacy_algorithms, hostKeys: hostKeys.map((k) => k.fingerprint) },
       'backup SSH endpoint listening',
     );
+  },
+
+  /** The SSH process ends (its connections closed, rsync ended) before the plugin counts as stopped. */
+  async stop(ctx) {
+    await sshProcesses.get(ctx)?.stop();
   },
 
   commands: {

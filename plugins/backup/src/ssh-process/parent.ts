@@ -52,6 +52,7 @@ export class SshProcess {
   private restarts = 0;
   private diedYoung = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private stopped: Promise<void> | undefined;
 
   constructor(private readonly deps: SshProcessDeps) {}
 
@@ -74,8 +75,13 @@ export class SshProcess {
     return { pid: this.serving ? (this.child?.pid ?? null) : null, restarts: this.restarts };
   }
 
-  /** Stop the process (its connections are closed, rsync ended); killed past STOP_GRACE_MS. */
-  async stop(): Promise<void> {
+  /** Stop the process (its connections are closed, rsync ended); killed past STOP_GRACE_MS. Resolves once it has exited. */
+  stop(): Promise<void> {
+    this.stopped ??= this.end();
+    return this.stopped;
+  }
+
+  private async end(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
