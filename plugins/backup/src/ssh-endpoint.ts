@@ -102,7 +102,7 @@ export class SshEndpoint {
         auth.reject(['publickey']);
         return;
       }
-      // ssh2 waits for this answer before it reads the client's next request.
+      // Answered once the daemon has; ssh2 holds the client's next attempts (up to 10) until then.
       void this.keyVerdict(auth).then((verdict) => {
         if (closed) return;
         if (verdict.accept) {
