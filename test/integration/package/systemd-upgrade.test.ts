@@ -55,9 +55,9 @@ function timeline(rounds: Sample[]): string {
     while (last + 1 < rounds.length && test(rounds[last + 1]!)) last++;
     return ((rounds[last + 1] ?? rounds[last]!).at - rounds[first]!.at) / 1000;
   };
-  const heldBack = rounds.filter((r) => r.available === 503);
+  const heldBack = rounds.filter((r) => r.code === 'SERVER_ERR_MAINTENANCE');
   const seconds = (from?: Sample, to?: Sample) => (from && to ? (to.at - from.at) / 1000 : 0);
-  return `upgrade seen by a laptop: held back (503) ${seconds(heldBack[0], heldBack.at(-1)).toFixed(1)} s in all, ` +
+  return `upgrade seen by a laptop: in maintenance (503) ${seconds(heldBack[0], heldBack.at(-1)).toFixed(1)} s in all, ` +
     `old version ${seconds(heldBack.find((r) => r.version === OLD), heldBack.findLast((r) => r.version === OLD)).toFixed(1)} s, ` +
     `new version ${seconds(heldBack.find((r) => r.version === NEW), heldBack.findLast((r) => r.version === NEW)).toFixed(1)} s; ` +
     `nothing answered on HTTP for ${span((r) => typeof r.available === 'string').toFixed(1)} s, on port 191 for ${span((r) => r.lease !== 'lease').toFixed(1)} s`;
@@ -164,13 +164,16 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the packa
     expect(upgrade.code, upgrade.stdout + upgrade.stderr).toBe(0);
     expect(upgrade.stdout).toContain(`Unpacking sugar-server (${NEW}) over (${OLD}) ...`);
 
-    // Held back with 503, Retry-After and the maintenance error while the old daemon ran over changing
-    // files, and by the new one until the package had finished; port 191 gave leases all along.
-    const heldBack = rounds.filter((r) => r.available === 503);
-    for (const round of heldBack) expect(round).toMatchObject({ retryAfter: expect.stringMatching(/^\d+$/), code: 'SERVER_ERR_MAINTENANCE' });
+    // Every 503 tells the laptop when to come back: maintenance, or the new daemon's plugins still starting.
+    for (const round of rounds.filter((r) => r.available === 503)) {
+      expect(round).toMatchObject({ retryAfter: expect.stringMatching(/^\d+$/), code: expect.stringMatching(/^SERVER_ERR_(MAINTENANCE|SERVICE_STARTING)$/) });
+    }
+    // Held back by maintenance while the old daemon ran over changing files, and by the new one until
+    // the package had finished; port 191 gave leases meanwhile.
+    const heldBack = rounds.filter((r) => r.code === 'SERVER_ERR_MAINTENANCE');
     expect(heldBack.filter((r) => r.version === OLD).map((r) => r.lease), JSON.stringify(rounds.slice(0, 5))).toContain('lease');
     expect(heldBack.filter((r) => r.version === NEW).map((r) => r.lease)).toContain('lease');
-    // Never let in while the package changed: after the first 503, only the new version answers 200.
+    // Never let in while the package changed: after maintenance began, only the new version answers 200.
     const letIn = rounds.slice(rounds.indexOf(heldBack[0]!)).filter((r) => r.available === 200);
     expect(letIn.filter((r) => r.version !== NEW)).toEqual([]);
 
