@@ -6,8 +6,9 @@
  * real ports; then `dpkg -i` of this release upgrades it while a laptop keeps
  * asking: held back with 503 and Retry-After while files change, leases still
  * given on port 191, and the new version answering afterwards, restarted by
- * the package, with maintenance off and every laptop's data kept. Then a
- * reload and the watchdog as systemd sees them, and a purge.
+ * the package, with maintenance off and every laptop's data kept. Then an
+ * upgrade under an admin's maintenance, a reload and the watchdog as systemd
+ * sees them, and a purge.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -189,6 +190,20 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the packa
     expect(kept.map((l) => [l.available, l.record, l.activation])).toEqual([[200, 200, 'lease'], [200, 200, 'lease']]);
     expect(kept.map((l) => l.snapshots)).toEqual(before.map((l) => l.snapshots));
   }, 900_000);
+
+  it('leaves maintenance on through an upgrade when an admin had turned it on', async () => {
+    const admin = (command: string) => system.run(`runuser -u sugar-server -- sugar-server maintenance ${command}`);
+    expect((await admin('on --reason "moving the server"')).code).toBe(0);
+    const { MainPID: pid } = await service('MainPID');
+    // The same release again: dpkg runs preinst upgrade and postinst configure as for a newer one.
+    const again = await system.run(`dpkg -i /root/${basename(current.deb)}`, { timeoutMs: 600_000 });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const unit = await service('ActiveState', 'MainPID');
+    expect(unit.ActiveState).toBe('active');
+    expect(unit.MainPID).not.toBe(pid);
+    expect((await admin('status')).stdout).toMatch(/^maintenance: on since \S+ \(moving the server\)/);
+    expect((await admin('off')).stdout).toBe('maintenance: off\n');
+  }, 600_000);
 
   it('reloads on systemctl reload without a restart: RELOADING=1 then READY=1', async () => {
     const { MainPID: pid } = await service('MainPID');
