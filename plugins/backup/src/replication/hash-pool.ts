@@ -11,9 +11,15 @@ export interface FileDigest {
   readonly size: number;
 }
 
+/** A file's digest, and its bytes when it was smaller than asked. */
+export interface HashedFile extends FileDigest {
+  readonly bytes?: Buffer;
+}
+
 interface Job {
   readonly path: string;
-  resolve(result: FileDigest): void;
+  readonly keepBelow: number;
+  resolve(result: HashedFile): void;
   reject(err: Error): void;
 }
 
@@ -29,10 +35,11 @@ export class HashPool {
 
   constructor(private readonly threads: number) {}
 
-  hash(path: string): Promise<FileDigest> {
+  /** The file's sha256 and size; its bytes too when it is smaller than `keepBelow`. */
+  hash(path: string, keepBelow = 0): Promise<HashedFile> {
     if (this.closed) return Promise.reject(new Error('the hash pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ path, resolve, reject });
+      this.queue.push({ path, keepBelow, resolve, reject });
       this.dispatch();
     });
   }
@@ -52,7 +59,7 @@ export class HashPool {
       const slot = this.slots.find((s) => s.job === null) ?? (this.slots.length < this.threads ? this.spawn() : null);
       if (!slot) return;
       slot.job = this.queue.shift()!;
-      slot.worker.postMessage(slot.job.path);
+      slot.worker.postMessage({ path: slot.job.path, keepBelow: slot.job.keepBelow });
     }
   }
 
@@ -60,11 +67,11 @@ export class HashPool {
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
     worker.unref();
     const slot: Slot = { worker, job: null };
-    worker.on('message', (answer: { digest: string; size: number } | { error: string }) => {
+    worker.on('message', (answer: { digest: string; size: number; bytes?: Uint8Array } | { error: string }) => {
       const job = slot.job;
       slot.job = null;
       if ('error' in answer) job?.reject(new Error(answer.error));
-      else job?.resolve(answer);
+      else job?.resolve({ digest: answer.digest, size: answer.size, bytes: answer.bytes && Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength) });
       this.dispatch();
     });
     worker.on('error', (err) => {

@@ -1,20 +1,37 @@
 /**
  * A snapshot as the bucket holds it: every folder, file and symlink with its
- * mode and time, and for each file its size and sha256. Written last, and only
- * if absent, so a manifest in the bucket always names objects already there.
+ * mode and time, and for each file its size, sha256 and where its bytes are
+ * (a blob in a pack, or else an object of its own). Written last, and only if
+ * absent, so a manifest in the bucket always names objects already there.
+ * Version 1 manifests (before packs) name objects only; they are still read.
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
+/** Versions restore and the sweep read. */
+const READABLE = new Set([1, 2]);
 
 export type ManifestEntry =
   | { readonly type: 'dir'; readonly path: string; readonly mode: number; readonly mtime: number }
-  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number; readonly sha256: string }
+  | FileEntry
   | { readonly type: 'symlink'; readonly path: string; readonly mtime: number; readonly target: string };
 
+/** A file: in pack `pack`, `length` stored bytes from `offset`; without `pack`, the object named by its sha256. */
+export interface FileEntry {
+  readonly type: 'file';
+  readonly path: string;
+  readonly mode: number;
+  readonly mtime: number;
+  readonly size: number;
+  readonly sha256: string;
+  readonly pack?: string;
+  readonly offset?: number;
+  readonly length?: number;
+}
+
 export interface Manifest {
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly serial: string;
   readonly snapshot: string;
   /** The snapshot folder's own mode and time. */
@@ -78,7 +95,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 export function parseManifest(text: string, expected: { serial: string; snapshot: string }): Manifest {
   const data = JSON.parse(text) as Partial<Manifest>;
-  if (data.version !== MANIFEST_VERSION) throw new Error(`manifest version ${String(data.version)} is not ${MANIFEST_VERSION}`);
+  if (!READABLE.has(data.version as number)) throw new Error(`manifest version ${String(data.version)} is not one of ${[...READABLE].join(', ')}`);
   if (data.serial !== expected.serial || data.snapshot !== expected.snapshot) throw new Error(`manifest is for ${String(data.serial)} ${String(data.snapshot)}`);
   if (!Array.isArray(data.entries)) throw new Error('manifest has no entries');
   if (!(Number.isInteger(data.root?.mode) && data.root!.mode >= 0 && data.root!.mode <= 0o7777 && Number.isFinite(data.root?.mtime))) throw new Error('manifest has no root mode and time');
@@ -96,10 +113,15 @@ export function parseManifest(text: string, expected: { serial: string; snapshot
       throw new Error(`manifest entry ${path}: bad mode`);
     }
     if (entry.type === 'file' && !(Number.isSafeInteger(entry.size) && entry.size >= 0 && SHA256.test(entry.sha256))) throw new Error(`manifest entry ${path}: bad size or digest`);
+    if (entry.type === 'file' && entry.pack !== undefined && (data.version === 1 || !isBlob(entry))) throw new Error(`manifest entry ${path}: bad pack, offset or length`);
     if (entry.type === 'symlink' && typeof entry.target !== 'string') throw new Error(`manifest entry ${path}: bad symlink target`);
     if (!['dir', 'file', 'symlink'].includes(entry.type)) throw new Error(`manifest entry ${path}: unknown type`);
   }
   return data as Manifest;
+}
+
+function isBlob(entry: FileEntry): boolean {
+  return typeof entry.pack === 'string' && SHA256.test(entry.pack) && Number.isSafeInteger(entry.offset) && entry.offset! >= 0 && Number.isSafeInteger(entry.length) && entry.length! >= 0;
 }
 
 function isPlainPath(path: string): boolean {

@@ -48,7 +48,7 @@ export interface ReplicationStatus {
   readonly lastSuccess: string | null;
   readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | null;
   /** Since the daemon started. */
-  readonly totals: { readonly sentObjects: number; readonly sentBytes: number; readonly skippedFiles: number; readonly snapshots: number; readonly sweptObjects: number };
+  readonly totals: { readonly sentObjects: number; readonly sentFiles: number; readonly sentBytes: number; readonly skippedFiles: number; readonly snapshots: number; readonly sweptObjects: number };
   /** Per laptop, the newest snapshot in the bucket. */
   readonly laptops: Readonly<Record<string, string>>;
 }
@@ -57,12 +57,16 @@ export interface PassFigures {
   readonly startedAt: string;
   readonly seconds: number;
   readonly snapshots: number;
+  /** Objects written: packs, and large files' own objects. */
   readonly sentObjects: number;
+  /** Files whose bytes were sent (the rest were in the bucket already). */
+  readonly sentFiles: number;
   readonly sentBytes: number;
   readonly skippedFiles: number;
   /** Plain bytes sent per second over the pass. */
   readonly throughput: number;
   readonly prunedManifests: number;
+  /** Objects and packs the sweep deleted. */
   readonly sweptObjects: number;
 }
 
@@ -78,7 +82,7 @@ export class Replicator {
   private lastError: ReplicationStatus['lastError'] = null;
   /** A sweep runs when something was pruned, or once a grace period has gone by since start or the last sweep. */
   private lastSweep = Date.now();
-  private readonly totals = { sentObjects: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
+  private readonly totals = { sentObjects: 0, sentFiles: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
   private index: ObjectIndex | null = null;
 
   constructor(
@@ -131,7 +135,7 @@ export class Replicator {
   private async pass(): Promise<void> {
     const { log } = this.deps;
     const started = Date.now();
-    const figures = { snapshots: 0, sentObjects: 0, sentBytes: 0, skippedFiles: 0, prunedManifests: 0, sweptObjects: 0 };
+    const figures = { snapshots: 0, sentObjects: 0, sentFiles: 0, sentBytes: 0, skippedFiles: 0, prunedManifests: 0, sweptObjects: 0 };
     this.state = 'replicating';
     try {
       const pending = await this.pending();
@@ -166,22 +170,25 @@ export class Replicator {
         this.backlog.snapshots--;
         figures.snapshots++;
         figures.sentObjects += counts.sentObjects;
+        figures.sentFiles += counts.sentFiles;
         figures.sentBytes += counts.sentBytes;
         figures.skippedFiles += counts.skipped;
         this.totals.snapshots++;
         this.totals.sentObjects += counts.sentObjects;
+        this.totals.sentFiles += counts.sentFiles;
         this.totals.sentBytes += counts.sentBytes;
         this.totals.skippedFiles += counts.skipped;
-        log.info({ serial, snapshot: name, files: counts.files, bytes: counts.bytes, sentObjects: counts.sentObjects, sentBytes: counts.sentBytes, skipped: counts.skipped }, 'snapshot replicated');
+        log.info({ serial, snapshot: name, files: counts.files, bytes: counts.bytes, sentObjects: counts.sentObjects, sentFiles: counts.sentFiles, sentBytes: counts.sentBytes, skipped: counts.skipped }, 'snapshot replicated');
       }
       figures.prunedManifests = await this.mirrorRetention();
       if (figures.prunedManifests > 0 || Date.now() - this.lastSweep >= this.deps.graceMs) {
         const swept = await sweepObjects(this.deps.bucket, this.deps.sealing, this.deps.graceMs, this.deps.now(), this.deps.concurrency, this.signal);
-        if (swept.deleted.length) await index.remove(swept.deleted, this.deps.identity);
+        const deleted = swept.deleted.length + swept.deletedPacks.length;
+        if (deleted) await index.remove(swept.deleted, swept.deletedPacks, this.deps.identity);
         this.lastSweep = Date.now();
-        figures.sweptObjects = swept.deleted.length;
-        this.totals.sweptObjects += swept.deleted.length;
-        if (swept.deleted.length || swept.young) log.info({ deleted: swept.deleted.length, keptYoung: swept.young, manifests: swept.manifests }, 'bucket swept');
+        figures.sweptObjects = deleted;
+        this.totals.sweptObjects += deleted;
+        if (deleted || swept.young) log.info({ deletedObjects: swept.deleted.length, deletedPacks: swept.deletedPacks.length, keptYoung: swept.young, manifests: swept.manifests }, 'bucket swept');
       }
       this.state = 'idle';
       this.lastSuccess = new Date(this.deps.now()).toISOString();

@@ -1,16 +1,19 @@
 /**
- * One snapshot to the bucket: hash its files in the pool, send each object the
- * bucket does not hold yet (several at once, paced, retried), then write its
- * manifest only if absent. Progress survives a crash: every acknowledged
- * object is in the index, so a restarted pass sends only the rest.
+ * One snapshot to the bucket: hash its files in the pool, send each content
+ * the bucket does not hold yet (small files gathered into packs, large ones as
+ * objects of their own; several at once, paced, retried), then write its
+ * manifest only if absent, once every pack and object it names is
+ * acknowledged. Progress survives a crash: every acknowledged pack's blobs and
+ * every object are in the index, so a restarted pass sends only the rest.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Bucket } from './bucket.js';
-import type { FileDigest, HashPool } from './hash-pool.js';
-import { manifestKey, objectKey } from './layout.js';
+import type { FileDigest, HashedFile, HashPool } from './hash-pool.js';
+import { manifestKey, objectKey, PACK_BELOW } from './layout.js';
 import { MANIFEST_VERSION, rootOf, walkSnapshot, type Manifest, type ManifestEntry } from './manifest.js';
-import type { ObjectIndex } from './object-index.js';
+import type { BlobLocation, ObjectIndex } from './object-index.js';
+import { PackWriter } from './pack-writer.js';
 import { withRetries } from './retry.js';
 import type { Sealing } from './sealing.js';
 import type { Throttle } from './throttle.js';
@@ -28,7 +31,7 @@ export interface UploadDeps {
    * is not read again.
    */
   readonly digests: DigestCache;
-  /** Throws to stop before the next object (outside the replication window). */
+  /** Throws to stop before the next object or pack (outside the replication window). */
   checkWindow(): void;
   onRetry(err: unknown, attempt: number): void;
 }
@@ -54,10 +57,12 @@ export class DigestCache {
 export interface UploadCounts {
   files: number;
   bytes: number;
-  /** Objects sent, and their plain bytes. */
+  /** Objects written to the bucket: packs, and large files' own objects. */
   sentObjects: number;
+  /** Files whose bytes were sent, and their plain bytes. */
+  sentFiles: number;
   sentBytes: number;
-  /** Files whose object the bucket already held. */
+  /** Files whose content the bucket already held. */
   skipped: number;
   /** False when the manifest was already there (a crash after writing it, before recording it). */
   manifestWritten: boolean;
@@ -73,26 +78,23 @@ export async function uploadSnapshot(
   signal: AbortSignal,
 ): Promise<UploadCounts> {
   const found = await walkSnapshot(folder);
-  const counts: UploadCounts = { files: 0, bytes: 0, sentObjects: 0, sentBytes: 0, skipped: 0, manifestWritten: false };
-  const entries: ManifestEntry[] = new Array(found.length);
-  const inFlight = new Map<string, Promise<void>>();
+  const counts: UploadCounts = { files: 0, bytes: 0, sentObjects: 0, sentFiles: 0, sentBytes: 0, skipped: 0, manifestWritten: false };
+  /** Each entry once its bytes are in the bucket. */
+  const entries: (ManifestEntry | Promise<ManifestEntry>)[] = new Array(found.length);
+  /** Content being sent, by object name: where it will be. */
+  const inFlight = new Map<string, Promise<BlobLocation | null>>();
+  const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
 
-  const sendOnce = (objectName: string, path: string, size: number) => {
-    let sending = inFlight.get(objectName);
-    if (!sending) {
-      sending = withRetries(async () => {
-        deps.checkWindow();
-        const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path), signal));
-        await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
-      }, signal, deps.onRetry).then(async () => {
-        await deps.index.add(objectName);
-        counts.sentObjects++;
-        counts.sentBytes += size;
-      });
-      inFlight.set(objectName, sending);
-    }
-    return sending;
-  };
+  const sendObject = (objectName: string, path: string, size: number) =>
+    withRetries(async () => {
+      deps.checkWindow();
+      const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path), signal));
+      await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
+    }, signal, deps.onRetry).then(async () => {
+      await deps.index.add({ name: objectName, at: null });
+      counts.sentObjects++;
+      return null;
+    });
 
   let next = 0;
   let failed = false;
@@ -105,27 +107,65 @@ export async function uploadSnapshot(
         continue;
       }
       const path = join(folder, entry.path);
-      const { digest, size } = deps.digests.get(entry.inode) ?? (await deps.hashes.hash(path));
-      deps.digests.set(entry.inode, { digest, size });
-      const objectName = deps.sealing.objectName(digest);
-      if (deps.index.has(objectName) && !inFlight.has(objectName)) counts.skipped++;
-      else {
-        // One failed object fails the snapshot: the others stop taking new files.
-        await sendOnce(objectName, path, size).catch((err: unknown) => {
-          failed = true;
-          throw err;
-        });
+      let hashed: HashedFile | undefined = deps.digests.get(entry.inode);
+      if (!hashed) {
+        hashed = await deps.hashes.hash(path, PACK_BELOW);
+        deps.digests.set(entry.inode, { digest: hashed.digest, size: hashed.size });
       }
-      entries[at] = { type: 'file', path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
+      const objectName = deps.sealing.objectName(hashed.digest);
+      let where = inFlight.get(objectName);
+      const known = deps.index.get(objectName);
+      if (!where && known !== undefined) {
+        counts.skipped++;
+        where = Promise.resolve(known);
+      } else if (!where) {
+        // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
+        if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
+        const { size, bytes } = hashed;
+        if (bytes) {
+          await packs.room();
+          where = packs.add(objectName, bytes);
+        } else {
+          where = sendObject(objectName, path, size);
+        }
+        inFlight.set(objectName, where);
+        void where.then(() => {
+          counts.sentFiles++;
+          counts.sentBytes += size;
+        }, () => {});
+      }
+      const { digest, size } = hashed;
+      const done = where.then((location) => {
+        progress(size);
+        const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
+        return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
+      });
+      entries[at] = done;
       counts.files++;
       counts.bytes += size;
-      progress(size);
+      // A large file is waited for here (it holds one of the uploads at once); a blob waits for its pack, which needs more blobs.
+      // One failed upload fails the snapshot: the others stop taking new files.
+      if (!hashed.bytes && known === undefined) await done.catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+      else done.catch(() => {
+        failed = true;
+      });
     }
   };
-  await Promise.all(Array.from({ length: deps.concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: deps.concurrency }, worker));
+  } finally {
+    // Every pack started is waited for, even after a failure: nothing is left uploading once this returns.
+    await packs.flush().catch(() => {});
+  }
   signal.throwIfAborted();
+  await packs.flush();
+  const written = await Promise.all(entries);
+  counts.sentObjects += packs.counts.packs;
 
-  const manifest: Manifest = { version: MANIFEST_VERSION, serial, snapshot: name, root: await rootOf(folder), entries };
+  const manifest: Manifest = { version: MANIFEST_VERSION, serial, snapshot: name, root: await rootOf(folder), entries: written };
   const body = deps.sealing.sealBuffer(Buffer.from(JSON.stringify(manifest)));
   deps.checkWindow();
   counts.manifestWritten = await withRetries(() => deps.bucket.put(manifestKey(serial, name), body, { onlyIfAbsent: true, signal }), signal, deps.onRetry);

@@ -10,7 +10,7 @@ import type { BackupConfig } from '../config.js';
 import { BackupErrors } from '../errors.js';
 import type { LaptopFolders } from '../laptop-folder.js';
 import { HashPool } from './hash-pool.js';
-import { OBJECTS } from './layout.js';
+import { storedInBucket } from './index-rebuild.js';
 import { registerReplicationMetrics } from './metrics.js';
 import { ObjectIndex } from './object-index.js';
 import type { BucketTarget } from './options.js';
@@ -40,8 +40,8 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     log.warn({ key: keyFile(config, ctx.etcDir) }, 'replication key made: keep a copy of it away from this server; without it nothing in the bucket can be restored');
   }
   const openIndex = async () => {
-    const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => parts.bucket.list(OBJECTS, ctx.signal));
-    if (rebuilt) log.info({ objects: index.size, target: parts.bucket.url }, 'index of objects in the bucket rebuilt from a listing');
+    const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => storedInBucket(parts.bucket, parts.sealing, ctx.signal));
+    if (rebuilt) log.info({ contents: index.size, target: parts.bucket.url }, 'index of what the bucket holds rebuilt from its objects and manifests');
     return index;
   };
   const hashes = new HashPool(Math.min(config.replicate_concurrency, 4));
