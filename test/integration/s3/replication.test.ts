@@ -10,6 +10,7 @@
 import { lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../harness/index.js';
@@ -398,7 +399,7 @@ interface StoredFile {
 
 /** The files a plain manifest in the bucket names. */
 async function manifestFiles(bucket: string, key: string): Promise<StoredFile[]> {
-  const manifest = JSON.parse((await gateway.get(bucket, key)).toString()) as { entries: (StoredFile & { type: string })[] };
+  const manifest = JSON.parse(gunzipSync(await gateway.get(bucket, key)).toString()) as { entries: (StoredFile & { type: string })[] };
   return manifest.entries.filter((e) => e.type === 'file');
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Bucket } from './bucket.js';
 import { OBJECTS, objectNameOf } from './layout.js';
-import { parseManifest } from './manifest.js';
+import { manifestText, parseManifest } from './manifest.js';
 import type { Stored } from './object-index.js';
 import type { Sealing } from './sealing.js';
 import { listManifests } from './sweep.js';
@@ -21,7 +21,7 @@ export async function* storedInBucket(bucket: Bucket, sealing: Sealing, signal?:
     for (const { snapshot, key } of list) {
       const stored = await bucket.getBuffer(key, signal);
       if (!stored) continue;
-      const manifest = parseManifest(sealing.openBuffer(stored).toString('utf8'), { serial, snapshot });
+      const manifest = parseManifest(manifestText(sealing.openBuffer(stored)), { serial, snapshot });
       for (const entry of manifest.entries) {
         if (entry.type !== 'file' || entry.pack === undefined) continue;
         yield { name: sealing.objectName(entry.sha256), at: { pack: entry.pack, offset: entry.offset!, length: entry.length! } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from './manifest.js';
+import { encodeManifest, manifestText, parseManifest, type Manifest } from './manifest.js';
 
 const SNAPSHOT = { serial: 'SHC0000000A', snapshot: 'datastore-2026-03-01_20:15' };
 const DIGEST = 'ab'.repeat(32);
@@ -27,5 +27,14 @@ describe('manifests', () => {
     }
     expect(() => parseManifest(manifest(1, { pack: PACK, offset: 0, length: 3 }), SNAPSHOT)).toThrow('bad pack, offset or length');
     expect(() => parseManifest(manifest(3, {}), SNAPSHOT)).toThrow('manifest version 3 is not one of 1, 2');
+  });
+
+  it('are stored gzipped, and plain ones (before packs) still read', async () => {
+    const text = manifest(2, { pack: PACK, offset: 10, length: 3 });
+    const stored = await encodeManifest(JSON.parse(text) as Manifest);
+    expect(stored.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(manifestText(stored)).toBe(text);
+    expect(manifestText(Buffer.from(manifest(1, {})))).toBe(manifest(1, {}));
+    expect(() => manifestText(Buffer.from([0x1f, 0x8b, 0, 0]))).toThrow();
   });
 });

@@ -5,7 +5,10 @@
  * absent, so a manifest in the bucket always names objects already there.
  * Version 1 manifests (before packs) name objects only; they are still read.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import { join } from 'node:path';
 
 export const MANIFEST_VERSION = 2;
@@ -51,27 +54,50 @@ export async function rootOf(folder: string): Promise<Manifest['root']> {
   return { mode: info.mode & 0o7777, mtime: Math.floor(info.mtimeMs) };
 }
 
-/** Every folder, file and symlink under `root` (special files are never stored), parents first. */
-export async function walkSnapshot(root: string): Promise<FoundEntry[]> {
+/**
+ * Every folder, file and symlink under `root` (special files are never stored),
+ * parents first. Blocking calls: it runs in a thread of the hash pool.
+ */
+export function walkSnapshotSync(root: string): FoundEntry[] {
   const found: FoundEntry[] = [];
-  const visit = async (relative: string): Promise<void> => {
-    const names = (await readdir(join(root, relative))).sort();
+  const visit = (relative: string): void => {
+    const names = readdirSync(relative ? join(root, relative) : root).sort();
     for (const name of names) {
       const path = relative ? `${relative}/${name}` : name;
-      const info = await lstat(join(root, path));
+      const full = join(root, path);
+      const info = lstatSync(full);
       const mtime = Math.floor(info.mtimeMs);
       if (info.isDirectory()) {
         found.push({ type: 'dir', path, mode: info.mode & 0o7777, mtime });
-        await visit(path);
+        visit(path);
       } else if (info.isFile()) {
         found.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size, inode: `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}` });
       } else if (info.isSymbolicLink()) {
-        found.push({ type: 'symlink', path, mtime, target: await readlink(join(root, path)) });
+        found.push({ type: 'symlink', path, mtime, target: readlinkSync(full) });
       }
     }
   };
-  await visit('');
+  visit('');
   return found;
+}
+
+const compress = promisify(gzip);
+/** A manifest's text is never this large; a body that would inflate past it is refused. */
+const MAX_MANIFEST = 512 * 1024 * 1024;
+
+/**
+ * A manifest's bytes as stored (before sealing): its JSON gzipped. Paths,
+ * digests and locations repeat a lot: a Journal's manifest shrinks about
+ * fourfold, which an incremental pass, mostly manifests, feels.
+ */
+export async function encodeManifest(manifest: Manifest): Promise<Buffer> {
+  return compress(Buffer.from(JSON.stringify(manifest)), { level: 6 });
+}
+
+/** A stored manifest's text: gzipped, or plain JSON as releases before packs wrote it. */
+export function manifestText(plain: Buffer): string {
+  const gzipped = plain.length >= 2 && plain[0] === 0x1f && plain[1] === 0x8b;
+  return (gzipped ? gunzipSync(plain, { maxOutputLength: MAX_MANIFEST }) : plain).toString('utf8');
 }
 
 /** Bytes and files a manifest names. */

@@ -21,7 +21,7 @@ import { linkTree } from '../hardlink-copy.js';
 import { CURRENT, LATEST } from '../laptop-folder.js';
 import type { Bucket } from './bucket.js';
 import { objectKey, packKey } from './layout.js';
-import { parseManifest, type FileEntry, type Manifest } from './manifest.js';
+import { manifestText, parseManifest, type FileEntry, type Manifest } from './manifest.js';
 import { mismatch, openBlob } from './pack-format.js';
 import { withRetries } from './retry.js';
 import type { Sealing } from './sealing.js';
@@ -105,7 +105,7 @@ export async function restoreFromBucket(options: RestoreOptions): Promise<Restor
 /** A manifest's text; a sealed one that does not open means the wrong key (or a changed manifest): say so, typed. */
 function openManifest(sealing: Sealing, stored: Buffer, key: string, keyFile = 'replicate_key'): string {
   try {
-    return sealing.openBuffer(stored).toString('utf8');
+    return manifestText(sealing.openBuffer(stored));
   } catch (err) {
     throw BackupErrors.REPLICATION_KEY(keyFile, `does not open manifest ${key} (${(err as Error).message}): the bucket was sealed with another key, or the manifest was changed`);
   }

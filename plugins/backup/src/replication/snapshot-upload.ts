@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Bucket } from './bucket.js';
 import type { FileDigest, HashedFile, HashPool } from './hash-pool.js';
 import { manifestKey, objectKey, PACK_BELOW } from './layout.js';
-import { MANIFEST_VERSION, rootOf, walkSnapshot, type Manifest, type ManifestEntry } from './manifest.js';
+import { encodeManifest, MANIFEST_VERSION, rootOf, type FoundEntry, type Manifest, type ManifestEntry } from './manifest.js';
 import type { BlobLocation, ObjectIndex } from './object-index.js';
 import { PackWriter } from './pack-writer.js';
 import { withRetries } from './retry.js';
@@ -31,6 +31,11 @@ export interface UploadDeps {
    * is not read again.
    */
   readonly digests: DigestCache;
+  /**
+   * Content being sent in this pass, by object name: where it will be. Shared
+   * by the snapshots sent at once, so a file two laptops hold goes up once.
+   */
+  readonly inFlight: Map<string, Promise<BlobLocation | null>>;
   /** Throws to stop before the next object or pack (outside the replication window). */
   checkWindow(): void;
   onRetry(err: unknown, attempt: number): void;
@@ -62,13 +67,38 @@ export interface UploadCounts {
   /** Files whose bytes were sent, and their plain bytes. */
   sentFiles: number;
   sentBytes: number;
-  /** Files whose content the bucket already held. */
+  /** Files whose content the bucket already held, or another file of the pass was carrying. */
   skipped: number;
   /** False when the manifest was already there (a crash after writing it, before recording it). */
   manifestWritten: boolean;
 }
 
-/** Replicate snapshot `name` of `serial` from `folder`; `progress` is told each file's plain bytes once checked or sent. */
+type FoundFile = Extract<FoundEntry, { type: 'file' }>;
+
+/** Files hashed together: enough for every thread to read a batch, few enough to hold their bytes. */
+const CHUNK_FILES = 256;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** The indices of files in `found`, in chunks of at most CHUNK_FILES files or about CHUNK_BYTES; `isFile` says which are. */
+function chunksOf(found: readonly FoundEntry[], isFile: (at: number) => boolean): number[][] {
+  const chunks: number[][] = [];
+  let chunk: number[] = [];
+  let bytes = 0;
+  for (let at = 0; at < found.length; at++) {
+    if (!isFile(at)) continue;
+    chunk.push(at);
+    bytes += Math.min((found[at] as FoundFile).size, PACK_BELOW);
+    if (chunk.length >= CHUNK_FILES || bytes >= CHUNK_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
+/** Replicate snapshot `name` of `serial` from `folder` (`walked` already, or walked now); `progress` is told each file's plain bytes once checked or sent. */
 export async function uploadSnapshot(
   deps: UploadDeps,
   serial: string,
@@ -76,13 +106,13 @@ export async function uploadSnapshot(
   folder: string,
   progress: (bytes: number) => void,
   signal: AbortSignal,
+  walked?: FoundEntry[],
 ): Promise<UploadCounts> {
-  const found = await walkSnapshot(folder);
+  const found = walked ?? (await deps.hashes.walk(folder));
   const counts: UploadCounts = { files: 0, bytes: 0, sentObjects: 0, sentFiles: 0, sentBytes: 0, skipped: 0, manifestWritten: false };
   /** Each entry once its bytes are in the bucket. */
   const entries: (ManifestEntry | Promise<ManifestEntry>)[] = new Array(found.length);
-  /** Content being sent, by object name: where it will be. */
-  const inFlight = new Map<string, Promise<BlobLocation | null>>();
+  const inFlight = deps.inFlight;
   const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
 
   const sendObject = (objectName: string, path: string, size: number) =>
@@ -96,68 +126,91 @@ export async function uploadSnapshot(
       return null;
     });
 
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < found.length && !signal.aborted && !failed) {
-      const at = next++;
-      const entry = found[at]!;
-      if (entry.type !== 'file') {
-        entries[at] = entry;
-        continue;
-      }
-      const path = join(folder, entry.path);
-      let hashed: HashedFile | undefined = deps.digests.get(entry.inode);
-      if (!hashed) {
-        hashed = await deps.hashes.hash(path, PACK_BELOW);
-        deps.digests.set(entry.inode, { digest: hashed.digest, size: hashed.size });
-      }
-      const objectName = deps.sealing.objectName(hashed.digest);
-      let where = inFlight.get(objectName);
-      const known = deps.index.get(objectName);
-      if (!where && known !== undefined) {
-        counts.skipped++;
-        where = Promise.resolve(known);
-      } else if (!where) {
-        // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
-        if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
-        const { size, bytes } = hashed;
-        if (bytes) {
-          await packs.room();
-          where = packs.add(objectName, bytes);
-        } else {
-          where = sendObject(objectName, path, size);
-        }
-        inFlight.set(objectName, where);
-        void where.then(() => {
-          counts.sentFiles++;
-          counts.sentBytes += size;
-        }, () => {});
-      }
-      const { digest, size } = hashed;
-      const done = where.then((location) => {
-        progress(size);
-        const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
-        return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
-      });
-      entries[at] = done;
-      counts.files++;
-      counts.bytes += size;
-      // A large file is waited for here (it holds one of the uploads at once); a blob waits for its pack, which needs more blobs.
-      // One failed upload fails the snapshot: the others stop taking new files.
-      if (!hashed.bytes && known === undefined) await done.catch((err: unknown) => {
-        failed = true;
-        throw err;
-      });
-      else done.catch(() => {
-        failed = true;
-      });
-    }
+  /** Large files being sent, at most `concurrency` at once. */
+  const sending = new Set<Promise<unknown>>();
+  let failure = null as { err: unknown } | null;
+  const fail = (err: unknown) => {
+    failure ??= { err };
   };
+
+  /** One file hashed: skipped when the bucket holds its content, else packed or sent. */
+  const place = async (entry: FoundFile, hashed: HashedFile, at: number) => {
+    const path = join(folder, entry.path);
+    const objectName = deps.sealing.objectName(hashed.digest);
+    let where = inFlight.get(objectName);
+    const known = deps.index.get(objectName);
+    if (where || known !== undefined) {
+      // In the bucket, or on its way there for another file.
+      counts.skipped++;
+      where ??= Promise.resolve(known!);
+    } else {
+      // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
+      if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
+      const { size, bytes } = hashed;
+      if (bytes) {
+        await packs.room();
+        where = packs.add(objectName, bytes);
+      } else {
+        while (sending.size >= deps.concurrency) await Promise.race(sending);
+        if (failure) throw failure.err;
+        where = sendObject(objectName, path, size);
+        const sent: Promise<unknown> = where.catch(fail).finally(() => sending.delete(sent));
+        sending.add(sent);
+      }
+      inFlight.set(objectName, where);
+      void where.then(() => {
+        counts.sentFiles++;
+        counts.sentBytes += size;
+      }, fail);
+    }
+    const { digest, size } = hashed;
+    entries[at] = where.then((location) => {
+      progress(size);
+      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
+      return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
+    });
+    counts.files++;
+    counts.bytes += size;
+  };
+
+  /** Files not hashed before (by inode), hashed together in the pool; the digests of the rest from the cache. */
+  const hashChunk = async (chunk: readonly number[]): Promise<HashedFile[]> => {
+    const hashed: (HashedFile | undefined)[] = chunk.map((at) => deps.digests.get((found[at] as FoundFile).inode));
+    const missing = chunk.filter((_, i) => !hashed[i]);
+    const fresh = await deps.hashes.hashMany(missing.map((at) => join(folder, found[at]!.path)), PACK_BELOW, missing.map((at) => (found[at] as FoundFile).size));
+    let next = 0;
+    return chunk.map((at, i) => {
+      if (hashed[i]) return hashed[i]!;
+      const file = fresh[next++]!;
+      deps.digests.set((found[at] as FoundFile).inode, { digest: file.digest, size: file.size });
+      return file;
+    });
+  };
+
   try {
-    await Promise.all(Array.from({ length: deps.concurrency }, worker));
+    const chunks = chunksOf(found, (at) => {
+      const entry = found[at]!;
+      if (entry.type !== 'file') entries[at] = entry;
+      return entry.type === 'file';
+    });
+    // The next chunk is hashed while this one is packed and sent.
+    let hashing = chunks.length ? hashChunk(chunks[0]!) : null;
+    for (let c = 0; c < chunks.length; c++) {
+      const hashed = await hashing!;
+      hashing = c + 1 < chunks.length ? hashChunk(chunks[c + 1]!) : null;
+      hashing?.catch(() => {});
+      for (let i = 0; i < chunks[c]!.length; i++) {
+        signal.throwIfAborted();
+        if (failure) throw failure.err;
+        const at = chunks[c]![i]!;
+        await place(found[at] as FoundFile, hashed[i]!, at);
+      }
+    }
+    while (sending.size) await Promise.race(sending);
+    if (failure) throw failure.err;
   } finally {
-    // Every pack started is waited for, even after a failure: nothing is left uploading once this returns.
+    // Every pack and object started is waited for, even after a failure: nothing is left uploading once this returns.
+    while (sending.size) await Promise.race(sending);
     await packs.flush().catch(() => {});
   }
   signal.throwIfAborted();
@@ -166,7 +219,7 @@ export async function uploadSnapshot(
   counts.sentObjects += packs.counts.packs;
 
   const manifest: Manifest = { version: MANIFEST_VERSION, serial, snapshot: name, root: await rootOf(folder), entries: written };
-  const body = deps.sealing.sealBuffer(Buffer.from(JSON.stringify(manifest)));
+  const body = deps.sealing.sealBuffer(await encodeManifest(manifest));
   deps.checkWindow();
   counts.manifestWritten = await withRetries(() => deps.bucket.put(manifestKey(serial, name), body, { onlyIfAbsent: true, signal }), signal, deps.onRetry);
   return counts;

@@ -10,7 +10,7 @@
  */
 import type { Bucket } from './bucket.js';
 import { LAPTOPS, OBJECTS, PACKS, manifestOf, objectKey, objectNameOf, packKey, packNameOf } from './layout.js';
-import { parseManifest } from './manifest.js';
+import { manifestText, parseManifest } from './manifest.js';
 import type { Sealing } from './sealing.js';
 
 /** Every manifest in the bucket, by laptop. */
@@ -48,7 +48,7 @@ export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: nu
     for (const { snapshot, key } of list) {
       const stored = await bucket.getBuffer(key, signal);
       if (!stored) continue; // deleted since the listing: it names nothing any more
-      const manifest = parseManifest(sealing.openBuffer(stored).toString('utf8'), { serial, snapshot });
+      const manifest = parseManifest(manifestText(sealing.openBuffer(stored)), { serial, snapshot });
       manifests++;
       for (const entry of manifest.entries) {
         if (entry.type !== 'file') continue;
