@@ -16,15 +16,17 @@ export interface BuiltPack {
   readonly locations: BlobLocation[];
 }
 
-/** A pack of already sealed blobs. */
-export function buildPack(sealedBlobs: readonly Buffer[]): BuiltPack {
-  const body = Buffer.concat(sealedBlobs);
+/** A pack of already sealed blobs, each whole or in pieces (joined here, in one copy). */
+export function buildPack(sealedBlobs: readonly (Buffer | readonly Buffer[])[]): BuiltPack {
+  const pieces = sealedBlobs.map((blob) => (Buffer.isBuffer(blob) ? [blob] : blob));
+  const body = Buffer.concat(pieces.flat());
   const name = createHash('sha256').update(body).digest('hex');
   const locations: BlobLocation[] = [];
   let offset = 0;
-  for (const blob of sealedBlobs) {
-    locations.push({ pack: name, offset, length: blob.length });
-    offset += blob.length;
+  for (const blob of pieces) {
+    const length = blob.reduce((sum, piece) => sum + piece.length, 0);
+    locations.push({ pack: name, offset, length });
+    offset += length;
   }
   return { name, body, locations };
 }

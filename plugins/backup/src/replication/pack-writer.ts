@@ -31,7 +31,9 @@ export interface PackDeps {
 
 interface Pending {
   readonly name: string;
-  readonly body: Buffer;
+  /** The sealed blob, in pieces. */
+  readonly parts: Buffer[];
+  readonly length: number;
   resolve(at: BlobLocation): void;
   reject(err: unknown): void;
 }
@@ -64,11 +66,12 @@ export class PackWriter {
 
   /** Add the blob of content `name` (plain bytes `plain`); resolves with where it is once its pack is acknowledged. */
   add(name: string, plain: Buffer): Promise<BlobLocation> {
-    const body = this.deps.sealing.sealBuffer(plain);
-    const located = new Promise<BlobLocation>((resolve, reject) => this.open.push({ name, body, resolve, reject }));
+    const parts = this.deps.sealing.sealParts(plain);
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    const located = new Promise<BlobLocation>((resolve, reject) => this.open.push({ name, parts, length, resolve, reject }));
     // Rejections are the caller's when it awaits; a blob whose pack failed and that nobody awaits is not an unhandled one.
     located.catch(() => {});
-    this.openBytes += body.length;
+    this.openBytes += length;
     this.counts.blobs++;
     this.counts.plainBytes += plain.length;
     if (this.openBytes >= (this.deps.packSize ?? PACK_SIZE)) this.send();
@@ -86,7 +89,7 @@ export class PackWriter {
     const blobs = this.open;
     this.open = [];
     this.openBytes = 0;
-    const sending = this.upload(buildPack(blobs.map((b) => b.body)), blobs).finally(() => this.sending.delete(sending));
+    const sending = this.upload(buildPack(blobs.map((b) => b.parts)), blobs).finally(() => this.sending.delete(sending));
     this.sending.add(sending);
   }
 

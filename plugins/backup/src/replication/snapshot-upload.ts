@@ -118,7 +118,7 @@ export async function uploadSnapshot(
   const sendObject = (objectName: string, path: string, size: number) =>
     withRetries(async () => {
       deps.checkWindow();
-      const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path), signal));
+      const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path, { highWaterMark: 1024 * 1024 }), signal));
       await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
     }, signal, deps.onRetry).then(async () => {
       await deps.index.add({ name: objectName, at: null });

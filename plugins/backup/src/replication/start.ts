@@ -3,6 +3,7 @@
  * every `replicate_interval`; its state in `/status`, `/metrics` and under
  * `/backup/v1/replication` (admin token), where a pass can also be started.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { PluginContext, Store } from 'sugar-server';
 import type { BackupDocument } from '../backup-records.js';
@@ -44,7 +45,8 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     if (rebuilt) log.info({ contents: index.size, target: parts.bucket.url }, 'index of what the bucket holds rebuilt from its objects and manifests');
     return index;
   };
-  const hashes = new HashPool(Math.min(config.replicate_concurrency, 4));
+  // No more threads than CPUs this process may run on (a server pinned to one CPU gains nothing from four).
+  const hashes = new HashPool(Math.max(1, Math.min(config.replicate_concurrency, 4, availableParallelism())));
   const replicator = new Replicator({
     bucket: parts.bucket,
     openIndex,
