@@ -340,6 +340,23 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(await gateway.keys(pruned.bucket, 'school/packs/')).toEqual([...new Set(third.map((e) => packKey(e.pack!)))]);
   });
 
+  it('rebuilds a lost index from the bucket\'s objects and manifests, and sends again nothing already in a pack', async () => {
+    const lost = await school('school-lost-index');
+    const tree = { ...journalTree('lost index', 3, 16 * 1024), 'ef/large-entry/data': LARGE };
+    await writeSnapshot(lost.users, 'SHC0000000A', FIRST, tree);
+    await lost.start();
+    expect((await lost.replicated()).totals).toMatchObject({ sentObjects: 2, sentFiles: Object.keys(tree).length });
+    await lost.daemon!.stop();
+    await rm(join(lost.root, 'var/lib/sugar-server/backup/replication/objects'));
+
+    await writeSnapshot(lost.users, 'SHC0000000A', SECOND, { ...tree, 'cd/new-entry/data': fill('new after the index was lost', 1000) });
+    await lost.start();
+    const status = await lost.replicated();
+    expect(status.laptops).toEqual({ SHC0000000A: SECOND });
+    expect(status.totals).toMatchObject({ sentObjects: 1, sentFiles: 1, skippedFiles: Object.keys(tree).length });
+    await expectEveryFileStored(lost.bucket, 'school/laptops/SHC0000000A/20260302T2015Z.json');
+  });
+
   it('restores a bucket written one object per file, and sends into it only what is new', async () => {
     const old = await school('school-old-layout');
     const tree = journalTree('old layout', 3, 16 * 1024);
