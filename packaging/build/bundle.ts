@@ -13,8 +13,11 @@ import { buildDeb } from './deb.js';
 import { debianDependencies } from './debian-deps.js';
 import { run } from './run.js';
 
-/** What the server's .deb depends on besides Node: fetched with their own dependencies. */
-const DEBIAN_DEPENDENCIES = ['rsync', 'tar', 'adduser'];
+/**
+ * What the server's .deb depends on besides Node: fetched with their own
+ * dependencies. procps: /bin/kill, which the unit's ExecReload runs.
+ */
+const DEBIAN_DEPENDENCIES = ['rsync', 'tar', 'adduser', 'procps'];
 
 export interface BundleOptions {
   readonly repo: string;

@@ -32,7 +32,7 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('sugar-ser
   it('is named for the core version and declares what a school server needs', async () => {
     expect(deb).toMatch(/\/sugar-server_0\.1\.0_amd64\.deb$/);
     const fields = (await runCommand('dpkg-deb', ['--field', deb, 'Depends', 'Recommends'])).stdout;
-    expect(fields).toContain('Depends: nodejs (>= 20.19) | sugar-server-node (>= 20.19), rsync, tar (>= 1.30), adduser');
+    expect(fields).toContain('Depends: nodejs (>= 20.19) | sugar-server-node (>= 20.19), rsync, tar (>= 1.30), adduser, procps');
     expect(fields).toContain('Recommends: squid');
     expect((await runCommand('dpkg-deb', ['--info', deb, 'conffiles'])).stdout.trim()).toBe('/etc/sugar-server/sugar-server.conf');
   });

@@ -85,6 +85,13 @@ export class Gateway {
     return Buffer.from(await answer.Body!.transformToByteArray());
   }
 
+  /** `length` bytes of an object from `offset`. */
+  async getRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer> {
+    if (length === 0) return Buffer.alloc(0);
+    const answer = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+    return Buffer.from(await answer.Body!.transformToByteArray());
+  }
+
   async put(bucket: string, key: string, body: Buffer): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   }

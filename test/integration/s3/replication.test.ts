@@ -1,24 +1,34 @@
 /**
  * Backups replicated to a real S3 server (Ceph's RADOS Gateway, started once
- * for the file): laptops' snapshots stored by content, each file once however
- * many laptops hold it, a later snapshot sending only what changed, and a
- * wiped school rebuilt from the bucket byte for byte; missing and corrupt
- * objects reported, not restored. Each case has a bucket of its own.
+ * for the file): laptops' snapshots stored by content (small files in packs,
+ * large ones as objects of their own), each file once however many laptops
+ * hold it, a later snapshot sending only what changed, and a wiped school
+ * rebuilt from the bucket byte for byte; a missing object and a corrupt blob
+ * reported, not restored; a bucket written one object per file still read.
+ * Each case has a bucket of its own.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../harness/index.js';
 import { Gateway, HAS_GATEWAY } from './gateway.js';
-import { fill, journalTree, School, sha256, treeState, writeSnapshot } from './school.js';
+import { fill, journalTree, School, sha256, treeState, writeSnapshot, type Tree } from './school.js';
 
 const LAPTOPS = ['SHC0000000A', 'SHC0000000B', 'SHC0000000C'];
 const FIRST = 'datastore-2026-03-01_20:15';
 const SECOND = 'datastore-2026-03-02_20:15';
+const THIRD = 'datastore-2026-03-03_20:15';
 /** One Journal entry both SHC0000000A and SHC0000000B hold (a shared activity's document). */
 const SHARED = fill('shared document', 300 * 1024);
+/** A recording on SHC0000000C, above the size packed: an object of its own. */
+const LARGE = fill('large recording', 600 * 1024);
+/** Files from this size up are objects of their own; smaller ones go in packs (plugins/backup/src/replication/layout.ts). */
+const PACK_BELOW = 512 * 1024;
+/** Blobs gathered before a pack is sent: 16 files of 256 KiB. */
+const PACK_SIZE = 4 * 1024 * 1024;
 
 let gateway: Gateway;
 const schools: School[] = [];
@@ -57,11 +67,7 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
 
   it('stores three laptops\' snapshots by content, a file two laptops share once', async () => {
     main = await school('school-main');
-    for (const serial of LAPTOPS) {
-      const tree = journalTree(serial, 4, 64 * 1024);
-      if (serial !== 'SHC0000000C') tree['ab/shared-entry/data'] = SHARED;
-      await writeSnapshot(main.users, serial, FIRST, tree);
-    }
+    for (const serial of LAPTOPS) await writeSnapshot(main.users, serial, FIRST, laptopTree(serial));
     await main.start();
     const status = await main.replicated();
     expect(status.laptops).toEqual(Object.fromEntries(LAPTOPS.map((serial) => [serial, FIRST])));
@@ -69,16 +75,30 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
 
     const keys = await gateway.keys('school-main', 'school/');
     expect(keys.filter((k) => k.startsWith('school/laptops/'))).toEqual(LAPTOPS.map((serial) => `school/laptops/${serial}/20260301T2015Z.json`));
-    const objects = keys.filter((k) => k.startsWith('school/objects/'));
-    // 3 laptops x 4 entries x (data + title), plus the shared entry once.
-    expect(objects).toHaveLength(3 * 4 * 2 + 1);
-    const shared = `school/objects/${sha256(SHARED).slice(0, 2)}/${sha256(SHARED)}`;
-    expect(objects).toContain(shared);
-    expect(sha256(await gateway.get('school-main', shared))).toBe(sha256(SHARED));
-    expect(status.totals.sentObjects).toBe(objects.length);
+    // The large file is an object of its own, named by its digest; the small ones went in one pack per snapshot.
+    expect(keys.filter((k) => k.startsWith('school/objects/'))).toEqual([objectKey(LARGE)]);
+    const packs = keys.filter((k) => k.startsWith('school/packs/'));
+    expect(packs).toHaveLength(LAPTOPS.length);
+    // Each content once: the packs hold the distinct small files' bytes and nothing more (the shared entry once).
+    const small = new Map<string, number>();
+    for (const serial of LAPTOPS) for (const body of Object.values(laptopTree(serial))) if (Buffer.byteLength(body) < PACK_BELOW) small.set(sha256(body), Buffer.byteLength(body));
+    expect(small.size).toBe(3 * 4 * 2 + 1);
+    let packed = 0;
+    for (const pack of packs) {
+      const body = await gateway.get('school-main', pack);
+      expect(sha256(body)).toBe(pack.split('/').at(-1));
+      packed += body.length;
+    }
+    expect(packed).toBe([...small.values()].reduce((a, b) => a + b, 0));
+    expect(status.totals).toMatchObject({ sentObjects: packs.length + 1, sentFiles: small.size + 1 });
 
-    const manifest = JSON.parse((await gateway.get('school-main', 'school/laptops/SHC0000000A/20260301T2015Z.json')).toString()) as { entries: { path: string; sha256?: string }[] };
-    expect(manifest.entries.find((e) => e.path === 'ab/shared-entry/data')?.sha256).toBe(sha256(SHARED));
+    const [a, b] = await Promise.all(['SHC0000000A', 'SHC0000000B'].map((serial) => manifestFiles('school-main', `school/laptops/${serial}/20260301T2015Z.json`)));
+    const sharedA = a!.find((e) => e.path === 'ab/shared-entry/data')!;
+    expect(sharedA).toMatchObject({ size: SHARED.length, sha256: sha256(SHARED), pack: expect.any(String) });
+    const { pack, offset, length } = b!.find((e) => e.path === 'ab/shared-entry/data')!;
+    expect({ pack, offset, length }).toEqual({ pack: sharedA.pack, offset: sharedA.offset, length: sharedA.length });
+    expect(sha256(await gateway.getRange('school-main', packKey(pack!), offset!, length!))).toBe(sha256(SHARED));
+    for (const serial of LAPTOPS) await expectEveryFileStored('school-main', `school/laptops/${serial}/20260301T2015Z.json`);
   });
 
   it('sends only what changed in a later snapshot', async () => {
@@ -90,7 +110,8 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     await writeSnapshot(main.users, 'SHC0000000A', SECOND, tree);
     const status = await main.replication('POST');
     expect(status.state).toBe('idle');
-    expect(status.lastPass).toMatchObject({ snapshots: 1, sentObjects: 2, sentBytes: 74 * 1024, skippedFiles: 8 });
+    // The two changed files in one pack.
+    expect(status.lastPass).toMatchObject({ snapshots: 1, sentObjects: 1, sentFiles: 2, sentBytes: 74 * 1024, skippedFiles: 8 });
     expect(status.laptops.SHC0000000A).toBe(SECOND);
     expect(await gateway.keys('school-main', 'school/laptops/SHC0000000A/')).toHaveLength(2);
   });
@@ -102,7 +123,8 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     });
     const metrics = await (await main.daemon!.fetch('/metrics')).text();
     expect(metrics).toMatch(/^sugar_server_backup_replication_backlog_bytes 0$/m);
-    expect(metrics).toMatch(/^sugar_server_backup_replication_sent_objects_total 27$/m);
+    expect(metrics).toMatch(/^sugar_server_backup_replication_sent_objects_total 5$/m);
+    expect(metrics).toMatch(/^sugar_server_backup_replication_sent_files_total 28$/m);
     expect(metrics).toMatch(/^sugar_server_backup_replication_failed 0$/m);
     const cli = await main.daemon!.cli('backup', 'status');
     expect(cli.code).toBe(0);
@@ -159,19 +181,23 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(await laptop.restore('127.0.0.1', { sshPort: (await main.ports()).sshPort, into: join(work, 'restored'), expect: journal })).toMatchObject({ verified: true });
   });
 
-  it('reports a missing and a corrupt object and restores neither file', async () => {
-    const tree = journalTree('SHC0000000C', 4, 64 * 1024);
-    const [missingPath, , corruptPath] = Object.keys(tree);
-    const key = (body: string | Buffer) => `school/objects/${sha256(body).slice(0, 2)}/${sha256(body)}`;
-    await gateway.delete('school-main', key(tree[missingPath!]!));
-    await gateway.put('school-main', key(tree[corruptPath!]!), fill('not what was sent', 64 * 1024));
+  it('reports a missing object and a corrupt blob in a pack, and restores neither file', async () => {
+    const missingPath = 'ef/large-entry/data';
+    const [, , corruptPath] = Object.keys(laptopTree('SHC0000000C'));
+    await gateway.delete('school-main', objectKey(LARGE));
+    // One byte changed in the middle of one file's blob; the pack's other blobs are untouched.
+    const blob = (await manifestFiles('school-main', 'school/laptops/SHC0000000C/20260301T2015Z.json')).find((e) => e.path === corruptPath)!;
+    const pack = await gateway.get('school-main', packKey(blob.pack!));
+    pack[blob.offset! + 1000]! ^= 0xff;
+    await gateway.put('school-main', packKey(blob.pack!), pack);
     await main.daemon!.stop();
     await rm(join(main.users, 'SHC0000000C'), { recursive: true, force: true });
 
     const restored = await main.restore('--laptop', 'SHC0000000C');
     expect(restored.code).not.toBe(0);
     expect(restored.stderr).toContain(`missing: SHC0000000C ${FIRST} ${missingPath}`);
-    expect(restored.stderr).toContain(`corrupt: SHC0000000C ${FIRST} ${corruptPath}`);
+    expect(restored.stderr).toContain(`corrupt: SHC0000000C ${FIRST} ${corruptPath}: its bytes do not match the manifest`);
+    expect(restored.stderr).toContain(`of pack ${packKey(blob.pack!).slice('school/'.length)})`);
     expect(restored.stderr).toContain('2 file(s) could not be restored from s3://school-main/school/');
     const state = await treeState(join(main.users, 'SHC0000000C'));
     expect(state[`${FIRST}/${missingPath}`]).toBeUndefined();
@@ -186,45 +212,49 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
   });
 
   it('resumes after the daemon is killed mid-replication, without sending again what was acknowledged', async () => {
-    const files = 24;
+    // Three packs: 16, 16 and 8 files; at 4 uploads at once one pack goes up at a time.
+    const files = 40;
+    const perPack = PACK_SIZE / (256 * 1024);
     const killed = await school('school-killed', 'replicate_rate = 1M\nreplicate_concurrency = 4\n');
     await writeSnapshot(killed.users, 'SHC0000000D', FIRST, bigTree('killed', files));
     await killed.start();
-    const present = await objectsOnceAtLeast(killed, 6);
+    const present = await objectsOnceAtLeast(killed, 'packs', 1);
     await killed.daemon!.stop('SIGKILL');
-    const before = (await gateway.keys(killed.bucket, 'school/objects/')).length;
+    const before = (await gateway.keys(killed.bucket, 'school/packs/')).length;
     expect(before).toBeGreaterThanOrEqual(present);
-    expect(before).toBeLessThan(files);
+    expect(before).toBeLessThan(3);
 
     await killed.start();
     const status = await killed.replicated();
     expect(status.laptops).toEqual({ SHC0000000D: FIRST });
-    expect(await gateway.keys(killed.bucket, 'school/objects/')).toHaveLength(files);
-    // Only the rest went up again: at most the uploads that were in flight when the daemon died (4 at once) were sent twice.
-    expect(status.totals.sentObjects).toBeLessThanOrEqual(files - before + 4);
-    expect(status.totals.sentObjects + status.totals.skippedFiles).toBe(files);
+    await expectEveryFileStored(killed.bucket, 'school/laptops/SHC0000000D/20260301T2015Z.json');
+    // Only the rest went up again: at most the pack in flight when the daemon died was sent twice.
+    expect(status.totals.sentFiles).toBeLessThanOrEqual(files - before * perPack + perPack);
+    expect(status.totals.sentFiles + status.totals.skippedFiles).toBe(files);
   });
 
   it('carries on when the gateway is killed mid-upload and comes back', async () => {
-    const files = 24;
+    const files = 40;
     const crashed = await school('school-crashed', 'replicate_rate = 1M\nreplicate_concurrency = 4\nreplicate_interval = 2s\n');
     const tree = bigTree('crashed', files);
     await writeSnapshot(crashed.users, 'SHC0000000E', FIRST, tree);
     await crashed.start();
-    await objectsOnceAtLeast(crashed, 4);
+    // The first pack is in; the second is on its way (4 s at 1 MB/s).
+    await objectsOnceAtLeast(crashed, 'packs', 1);
     await gateway.crashAndRestart();
     const status = await crashed.replicated(60_000);
     expect(status.laptops).toEqual({ SHC0000000E: FIRST });
-    // Every object is whole: its bytes hash to its name.
-    const keys = await gateway.keys(crashed.bucket, 'school/objects/');
-    expect(keys).toHaveLength(files);
+    // Every pack is whole: its bytes hash to its name; and every file is in one, whole.
+    const keys = await gateway.keys(crashed.bucket, 'school/packs/');
+    expect(keys.length).toBeGreaterThanOrEqual(3);
     for (const key of keys) expect(sha256(await gateway.get(crashed.bucket, key))).toBe(key.split('/').at(-1));
-    expect(keys.map((key) => key.split('/').at(-1)).sort()).toEqual(Object.values(tree).map(sha256).sort());
+    const stored = await expectEveryFileStored(crashed.bucket, 'school/laptops/SHC0000000E/20260301T2015Z.json');
+    expect(stored.map((e) => e.sha256).sort()).toEqual(Object.values(tree).map(sha256).sort());
   });
 
   it('seals objects and manifests with the school key, and restores with it only', async () => {
     const sealed = await school('school-sealed', 'replicate_encryption = on\n');
-    const tree = journalTree('SHC0000000F', 3, 32 * 1024);
+    const tree = { ...journalTree('SHC0000000F', 3, 32 * 1024), 'ef/large-entry/data': LARGE };
     await writeSnapshot(sealed.users, 'SHC0000000F', FIRST, tree);
     await sealed.start();
     const status = await sealed.replicated();
@@ -233,8 +263,9 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
 
     const keys = await gateway.keys(sealed.bucket, 'school/');
-    const objects = keys.filter((k) => k.startsWith('school/objects/'));
-    expect(objects).toHaveLength(Object.keys(tree).length);
+    // The large file an object of its own, the six small ones in one pack: neither named by a file's digest, neither readable.
+    const objects = keys.filter((k) => k.startsWith('school/objects/') || k.startsWith('school/packs/'));
+    expect(objects.map((k) => k.split('/')[1])).toEqual(['objects', 'packs']);
     const digests = new Set(Object.values(tree).map(sha256));
     for (const key of objects) {
       expect(digests.has(key.split('/').at(-1)!)).toBe(false);
@@ -279,24 +310,149 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(replicated.laptops).toEqual({ SHC0000000B: FIRST });
   });
 
-  it('prunes in the bucket what retention pruned here, and sweeps objects no snapshot names', async () => {
+  it('prunes in the bucket what retention pruned here, and sweeps objects and packs no snapshot names', async () => {
     const pruned = await school('school-pruned', 'replicate_grace = 0s\n');
-    const old = journalTree('old', 2, 8 * 1024);
-    const kept = { ...journalTree('kept', 2, 8 * 1024), 'ab/carried-over/data': 'in both snapshots' };
-    await writeSnapshot(pruned.users, 'SHC0000000A', FIRST, { ...old, 'ab/carried-over/data': 'in both snapshots' });
-    await writeSnapshot(pruned.users, 'SHC0000000A', SECOND, kept);
+    const carried = { 'ab/carried-over/data': 'in both snapshots' };
+    const old = { ...journalTree('old', 2, 8 * 1024), 'ef/old-recording/data': fill('old recording', 600 * 1024) };
+    await writeSnapshot(pruned.users, 'SHC0000000A', FIRST, { ...old, ...carried });
+    await writeSnapshot(pruned.users, 'SHC0000000A', SECOND, { ...journalTree('kept', 2, 8 * 1024), ...carried });
     await pruned.start();
     await pruned.replicated();
     expect(await gateway.keys(pruned.bucket, 'school/laptops/')).toHaveLength(2);
+    const firstPacks = await gateway.keys(pruned.bucket, 'school/packs/');
+    expect(firstPacks).toHaveLength(2);
 
+    // The first snapshot's recording goes; its pack stays whole, since the second snapshot names the carried-over file in it.
     await rm(join(pruned.users, 'SHC0000000A', FIRST), { recursive: true });
-    const status = await pruned.replication('POST');
-    expect(status.lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: Object.keys(old).length });
+    let status = await pruned.replication('POST');
+    expect(status.lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: 1 });
     expect(await gateway.keys(pruned.bucket, 'school/laptops/')).toEqual(['school/laptops/SHC0000000A/20260302T2015Z.json']);
-    const names = (await gateway.keys(pruned.bucket, 'school/objects/')).map((key) => key.split('/').at(-1)).sort();
-    expect(names).toEqual([...new Set(Object.values(kept).map(sha256))].sort());
+    expect(await gateway.keys(pruned.bucket, 'school/objects/')).toEqual([]);
+    expect(await gateway.keys(pruned.bucket, 'school/packs/')).toEqual(firstPacks);
+    await expectEveryFileStored(pruned.bucket, 'school/laptops/SHC0000000A/20260302T2015Z.json');
+
+    // Once no snapshot names a blob in them, both packs go.
+    await writeSnapshot(pruned.users, 'SHC0000000A', THIRD, journalTree('third', 1, 1024));
+    await rm(join(pruned.users, 'SHC0000000A', SECOND), { recursive: true });
+    status = await pruned.replication('POST');
+    expect(status.lastPass).toMatchObject({ snapshots: 1, prunedManifests: 1, sweptObjects: 2 });
+    const third = await expectEveryFileStored(pruned.bucket, 'school/laptops/SHC0000000A/20260303T2015Z.json');
+    expect(await gateway.keys(pruned.bucket, 'school/packs/')).toEqual([...new Set(third.map((e) => packKey(e.pack!)))]);
+  });
+
+  it('rebuilds a lost index from the bucket\'s objects and manifests, and sends again nothing already in a pack', async () => {
+    const lost = await school('school-lost-index');
+    const tree = { ...journalTree('lost index', 3, 16 * 1024), 'ef/large-entry/data': LARGE };
+    await writeSnapshot(lost.users, 'SHC0000000A', FIRST, tree);
+    await lost.start();
+    expect((await lost.replicated()).totals).toMatchObject({ sentObjects: 2, sentFiles: Object.keys(tree).length });
+    await lost.daemon!.stop();
+    await rm(join(lost.root, 'var/lib/sugar-server/backup/replication/objects'));
+
+    await writeSnapshot(lost.users, 'SHC0000000A', SECOND, { ...tree, 'cd/new-entry/data': fill('new after the index was lost', 1000) });
+    await lost.start();
+    const status = await lost.replicated();
+    expect(status.laptops).toEqual({ SHC0000000A: SECOND });
+    expect(status.totals).toMatchObject({ sentObjects: 1, sentFiles: 1, skippedFiles: Object.keys(tree).length });
+    await expectEveryFileStored(lost.bucket, 'school/laptops/SHC0000000A/20260302T2015Z.json');
+  });
+
+  it('restores a bucket written one object per file, and sends into it only what is new', async () => {
+    const old = await school('school-old-layout');
+    const tree = journalTree('old layout', 3, 16 * 1024);
+    await writeSnapshot(old.users, 'SHC0000000A', FIRST, tree);
+    // What a release before packs wrote: every file an object of its own, and a version 1 manifest.
+    for (const body of Object.values(tree)) await gateway.put(old.bucket, objectKey(body), Buffer.from(body));
+    const manifest = await versionOneManifest('SHC0000000A', FIRST, join(old.users, 'SHC0000000A', FIRST));
+    await gateway.put(old.bucket, 'school/laptops/SHC0000000A/20260301T2015Z.json', Buffer.from(JSON.stringify(manifest)));
+
+    // No local index: it is rebuilt from the bucket, and nothing already there goes up again.
+    await old.start();
+    const first = await old.replicated();
+    expect(first.laptops).toEqual({ SHC0000000A: FIRST });
+    expect(first.totals).toMatchObject({ sentObjects: 0, sentFiles: 0, skippedFiles: Object.keys(tree).length });
+
+    const [changed] = Object.keys(tree);
+    await writeSnapshot(old.users, 'SHC0000000A', SECOND, { ...tree, [changed!]: fill('changed', 16 * 1024) });
+    const second = await old.replication('POST');
+    expect(second.lastPass).toMatchObject({ snapshots: 1, sentObjects: 1, sentFiles: 1, skippedFiles: Object.keys(tree).length - 1 });
+    expect(await gateway.keys(old.bucket, 'school/objects/')).toHaveLength(Object.keys(tree).length);
+    expect(await gateway.keys(old.bucket, 'school/packs/')).toHaveLength(1);
+
+    const original = await treeState(join(old.users, 'SHC0000000A'));
+    await old.daemon!.stop();
+    await rm(old.users, { recursive: true, force: true });
+    const restored = await old.restore();
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    expect(await treeState(join(old.users, 'SHC0000000A'))).toEqual({ ...original, ...currentFrom(original) });
   });
 });
+
+/** The first snapshot of the main school's laptops: Journal entries, the shared entry on A and B, a large recording on C. */
+function laptopTree(serial: string): Tree {
+  const tree = journalTree(serial, 4, 64 * 1024);
+  if (serial === 'SHC0000000C') tree['ef/large-entry/data'] = LARGE;
+  else tree['ab/shared-entry/data'] = SHARED;
+  return tree;
+}
+
+function objectKey(body: string | Buffer): string {
+  return `school/objects/${sha256(body).slice(0, 2)}/${sha256(body)}`;
+}
+
+function packKey(name: string): string {
+  return `school/packs/${name.slice(0, 2)}/${name}`;
+}
+
+interface StoredFile {
+  path: string;
+  size: number;
+  sha256: string;
+  pack?: string;
+  offset?: number;
+  length?: number;
+}
+
+/** The files a plain manifest in the bucket names. */
+async function manifestFiles(bucket: string, key: string): Promise<StoredFile[]> {
+  const manifest = JSON.parse(gunzipSync(await gateway.get(bucket, key)).toString()) as { entries: (StoredFile & { type: string })[] };
+  return manifest.entries.filter((e) => e.type === 'file');
+}
+
+/** Every file a plain manifest names, read back where it says (a pack's range or an object) and checked against its digest. */
+async function expectEveryFileStored(bucket: string, key: string): Promise<StoredFile[]> {
+  const files = await manifestFiles(bucket, key);
+  for (const file of files) {
+    const body = file.pack === undefined
+      ? await gateway.get(bucket, `school/objects/${file.sha256.slice(0, 2)}/${file.sha256}`)
+      : await gateway.getRange(bucket, packKey(file.pack), file.offset!, file.length!);
+    expect(sha256(body), file.path).toBe(file.sha256);
+    expect(body.length, file.path).toBe(file.size);
+  }
+  return files;
+}
+
+/** A snapshot's manifest as releases before packs wrote it: every file named by its digest only. */
+async function versionOneManifest(serial: string, snapshot: string, folder: string): Promise<unknown> {
+  const entries: unknown[] = [];
+  const visit = async (relative: string): Promise<void> => {
+    for (const name of (await readdir(join(folder, relative))).sort()) {
+      const path = relative ? `${relative}/${name}` : name;
+      const info = await lstat(join(folder, path));
+      const mtime = Math.floor(info.mtimeMs);
+      if (info.isDirectory()) {
+        entries.push({ type: 'dir', path, mode: info.mode & 0o7777, mtime });
+        await visit(path);
+      } else {
+        entries.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size, sha256: sha256(await readFile(join(folder, path))) });
+      }
+    }
+  };
+  await visit('');
+  const root = await lstat(folder);
+  return { version: 1, serial, snapshot, root: { mode: root.mode & 0o7777, mtime: Math.floor(root.mtimeMs) }, entries };
+}
 
 /** The state of a `datastore-current` linked from the snapshot `datastore-latest` points to, from the laptop's state. */
 function currentFrom(state: Record<string, string>): Record<string, string> {
@@ -304,20 +460,20 @@ function currentFrom(state: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(state).filter(([path]) => path === snapshot || path.startsWith(`${snapshot}/`)).map(([path, value]) => [`datastore-current${path.slice(snapshot.length)}`, value]));
 }
 
-/** `count` files of 256 KiB: each a separate object, slow enough under a rate cap to be cut short. */
+/** `count` files of 256 KiB: packed 16 a pack, slow enough under a rate cap to be cut short. */
 function bigTree(seed: string, count: number): Record<string, Buffer> {
   const tree: Record<string, Buffer> = {};
   for (let i = 0; i < count; i++) tree[`${String(i).padStart(2, '0')}/${seed}-${i}/data`] = fill(`${seed}/${i}`, 256 * 1024);
   return tree;
 }
 
-/** Wait until the school's bucket holds at least `count` objects; resolves with how many it found. */
-async function objectsOnceAtLeast(at: School, count: number): Promise<number> {
+/** Wait until the school's bucket holds at least `count` objects (or packs); resolves with how many it found. */
+async function objectsOnceAtLeast(at: School, under: 'objects' | 'packs', count: number): Promise<number> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const found = (await gateway.keys(at.bucket, 'school/objects/')).length;
+    const found = (await gateway.keys(at.bucket, `school/${under}/`)).length;
     if (found >= count) return found;
-    if (Date.now() > deadline) throw new Error(`only ${found} objects reached the bucket`);
+    if (Date.now() > deadline) throw new Error(`only ${found} ${under} reached the bucket`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -21,10 +21,10 @@ export interface Replication {
   state: string;
   encrypted: boolean;
   backlog: { snapshots: number; files: number; bytes: number };
-  lastPass: { sentObjects: number; sentBytes: number; skippedFiles: number; snapshots: number; prunedManifests: number; sweptObjects: number } | null;
+  lastPass: { sentObjects: number; sentFiles: number; sentBytes: number; skippedFiles: number; snapshots: number; prunedManifests: number; sweptObjects: number } | null;
   lastSuccess: string | null;
   lastError: { code: string; message: string } | null;
-  totals: { sentObjects: number; sentBytes: number; skippedFiles: number; snapshots: number };
+  totals: { sentObjects: number; sentFiles: number; sentBytes: number; skippedFiles: number; snapshots: number };
   laptops: Record<string, string>;
 }
 

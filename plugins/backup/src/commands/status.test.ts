@@ -44,15 +44,15 @@ describe('backup status', () => {
     const text = formatStatus(laptops, [], 7, now, undefined, {
       target: 's3://school-backups/school-42/', encrypted: true, state: 'failed',
       backlog: { snapshots: 2, files: 40, bytes: 3 * 1024 * 1024 },
-      lastPass: { startedAt: '2026-06-15T11:00:00.000Z', seconds: 10, snapshots: 1, sentObjects: 5, sentBytes: 2 * 1024 * 1024, skippedFiles: 7, throughput: 1024 * 1024, prunedManifests: 0, sweptObjects: 0 },
+      lastPass: { startedAt: '2026-06-15T11:00:00.000Z', seconds: 10, snapshots: 1, sentObjects: 2, sentFiles: 40, sentBytes: 2 * 1024 * 1024, skippedFiles: 7, throughput: 1024 * 1024, prunedManifests: 0, sweptObjects: 0 },
       lastSuccess: null,
       lastError: { at: '2026-06-15T11:00:10.000Z', code: 'BACKUP_ERR_REPLICATION_FAILED', message: 'replication to s3://school-backups/school-42/ failed: connect ECONNREFUSED' },
-      totals: { sentObjects: 5, sentBytes: 2 * 1024 * 1024, skippedFiles: 7, snapshots: 1, sweptObjects: 0 },
+      totals: { sentObjects: 2, sentFiles: 40, sentBytes: 2 * 1024 * 1024, skippedFiles: 7, snapshots: 1, sweptObjects: 0 },
       laptops: { SHC00000001: 'datastore-2026-06-15_10:00' },
     });
     expect(text).toContain('replication to s3://school-backups/school-42/ (encrypted): failed; last success never; 1 laptop(s) in the bucket');
     expect(text).toContain('backlog: 2 snapshot(s), 40 file(s), 3.0 MB');
-    expect(text).toContain('5 object(s) sent (2.0 MB, 1.0 MB/s), 7 file(s) already there');
+    expect(text).toContain('40 file(s) sent in 2 object(s) (2.0 MB, 1.0 MB/s), 7 file(s) already there');
     expect(text).toContain('last error 2026-06-15 11:00 UTC: BACKUP_ERR_REPLICATION_FAILED');
     expect(formatStatus(laptops, [], 7, now, undefined, null)).toContain('replication: off');
   });

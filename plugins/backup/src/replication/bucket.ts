@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3ServiceException,
@@ -82,12 +83,36 @@ export class Bucket {
     }
   }
 
+  /** `length` bytes of the object from `offset` (one ranged GET), or null when there is no such key; fewer bytes when the object is shorter. */
+  async getRange(key: string, offset: number, length: number, signal?: AbortSignal): Promise<Buffer | null> {
+    if (length === 0) return (await this.exists(key, signal)) ? Buffer.alloc(0) : null;
+    try {
+      const answer = await this.client.send(
+        new GetObjectCommand({ Bucket: this.target.bucket, Key: this.full(key), Range: `bytes=${offset}-${offset + length - 1}` }),
+        { abortSignal: signal },
+      );
+      return await readAll(answer.Body as Readable);
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      // The range starts past the end: the object is shorter than the manifest says.
+      if (statusOf(err) === 416) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  async exists(key: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.target.bucket, Key: this.full(key) }), { abortSignal: signal });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
   async getBuffer(key: string, signal?: AbortSignal): Promise<Buffer | null> {
     const body = await this.get(key, signal);
-    if (!body) return null;
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return body && readAll(body);
   }
 
   /** Every object under `under` (relative to the school's prefix), page by page. */
@@ -117,6 +142,12 @@ export class Bucket {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
   }
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The HTTP status of a failed S3 call, when it got one. */

@@ -1,16 +1,70 @@
-/** A hashing thread of the {@link HashPool}: sha256 of one file per message, read in a stream. */
+/**
+ * A thread of the {@link HashPool}, doing the file system's share of
+ * replication with plain blocking calls (this thread has nothing else to do):
+ * a snapshot's walk, and the sha256 of each file of a batch. Files smaller
+ * than `keepBelow` come back with their bytes, all of a batch in one buffer
+ * that is moved, not copied: a packed file is read once, and the pack holds
+ * exactly the bytes that were hashed.
+ */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { walkSnapshotSync, type FoundEntry } from './manifest.js';
 
-parentPort!.on('message', (path: string) => {
-  const hash = createHash('sha256');
-  let size = 0;
-  createReadStream(path, { highWaterMark: 1024 * 1024 })
-    .on('data', (chunk) => {
-      size += chunk.length;
-      hash.update(chunk);
-    })
-    .on('error', (err: NodeJS.ErrnoException) => parentPort!.postMessage({ error: `${err.code ?? 'error'}: ${err.message}` }))
-    .on('end', () => parentPort!.postMessage({ digest: hash.digest('hex'), size }));
+export type PoolRequest = { readonly walk: string } | { readonly paths: readonly string[]; readonly keepBelow: number };
+
+export type PoolAnswer =
+  | { readonly results: { digest: string; size: number; kept: boolean }[]; readonly bytes: Uint8Array }
+  | { readonly entries: FoundEntry[] }
+  | { readonly error: string };
+
+const CHUNK = 1024 * 1024;
+const scratch = Buffer.allocUnsafeSlow(CHUNK);
+
+parentPort!.on('message', (request: PoolRequest) => {
+  try {
+    if ('walk' in request) return parentPort!.postMessage({ entries: walkSnapshotSync(request.walk) } satisfies PoolAnswer);
+    const { results, bytes } = hashBatch(request.paths, request.keepBelow);
+    parentPort!.postMessage({ results, bytes } satisfies PoolAnswer, [bytes.buffer]);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    parentPort!.postMessage({ error: `${e.code ?? 'error'}: ${e.message}` } satisfies PoolAnswer);
+  }
 });
+
+function hashBatch(paths: readonly string[], keepBelow: number) {
+  const results: { digest: string; size: number; kept: boolean }[] = [];
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  for (const path of paths) {
+    const fd = openSync(path, 'r');
+    try {
+      const hash = createHash('sha256');
+      const parts: Buffer[] = [];
+      let size = 0;
+      for (;;) {
+        const read = readSync(fd, scratch, 0, CHUNK, null);
+        if (read === 0) break;
+        hash.update(scratch.subarray(0, read));
+        if (size + read < keepBelow) parts.push(Buffer.from(scratch.subarray(0, read)));
+        size += read;
+      }
+      const keep = size < keepBelow;
+      if (keep) {
+        kept.push(...parts);
+        keptBytes += size;
+      }
+      results.push({ digest: hash.digest('hex'), size, kept: keep });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  // One buffer of its own for the whole batch: pooled small buffers cannot be moved to another thread.
+  const bytes = new Uint8Array(keptBytes);
+  let at = 0;
+  for (const part of kept) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return { results, bytes };
+}

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { manifestKey, manifestOf, objectKey, objectNameOf, snapshotOfTimestamp, timestampOf } from './layout.js';
+import { manifestKey, manifestOf, objectKey, objectNameOf, packKey, packNameOf, snapshotOfTimestamp, timestampOf } from './layout.js';
 import { parseBucketTarget } from './options.js';
 
 const NAME = 'ab'.repeat(32);
 
 describe('replication layout', () => {
-  it('names objects by their first two hex digits and manifests by laptop and time', () => {
+  it('names objects and packs by their first two hex digits and manifests by laptop and time', () => {
     expect(objectKey(NAME)).toBe(`objects/ab/${NAME}`);
     expect(objectNameOf(`objects/ab/${NAME}`)).toBe(NAME);
     expect(objectNameOf(`objects/cd/${NAME}`)).toBeNull();
     expect(objectNameOf('objects/ab/not-hex')).toBeNull();
+    expect(packKey(NAME)).toBe(`packs/ab/${NAME}`);
+    expect(packNameOf(`packs/ab/${NAME}`)).toBe(NAME);
+    expect(packNameOf(`objects/ab/${NAME}`)).toBeNull();
+    expect(packNameOf(`packs/cd/${NAME}`)).toBeNull();
     expect(timestampOf('datastore-2026-03-01_20:15')).toBe('20260301T2015Z');
     expect(snapshotOfTimestamp('20260301T2015Z')).toBe('datastore-2026-03-01_20:15');
     expect(snapshotOfTimestamp('20261301T2015Z')).toBeNull();

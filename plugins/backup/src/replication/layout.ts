@@ -2,19 +2,28 @@
  * Where things live under the school's prefix:
  *
  * ```
- * objects/<2 hex>/<name>            one file's bytes, stored once however many snapshots hold it
- * laptops/<SN>/<timestamp>.json     one snapshot: its files' paths, modes, times, sizes and digests
+ * objects/<2 hex>/<name>            one large file's bytes, stored once however many snapshots hold it
+ * packs/<2 hex>/<sha256>            small files' bytes, one after another, each stored once
+ * laptops/<SN>/<timestamp>.json     one snapshot: its files' paths, modes, times, sizes, digests and where their bytes are
  * ```
  *
  * An object's name is the sha256 of its bytes; with encryption on, it is an
  * HMAC of that digest under the school's key, so the bucket's operator cannot
- * tell whether a known file is among the backups.
+ * tell whether a known file is among the backups. A pack's name is the sha256
+ * of the pack as stored (sealed blobs, with encryption on), which says nothing
+ * about the files in it.
  */
 import { isSerial } from 'sugar-server-registry';
 import { snapshotName, snapshotTime } from '../laptop-folder.js';
 
 export const OBJECTS = 'objects/';
 export const LAPTOPS = 'laptops/';
+export const PACKS = 'packs/';
+
+/** Files smaller than this go into packs; larger ones are objects of their own (in parts from `MULTIPART_FROM`). */
+export const PACK_BELOW = 512 * 1024;
+/** A pack is sent once its blobs reach this size: few PUTs, each large enough to cost the gateway little per byte. */
+export const PACK_SIZE = 4 * 1024 * 1024;
 
 const NAME = /^[0-9a-f]{64}$/;
 
@@ -26,6 +35,16 @@ export function objectKey(name: string): string {
 export function objectNameOf(key: string): string | null {
   const match = /^objects\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
   return match && match[2]!.startsWith(match[1]!) && NAME.test(match[2]!) ? match[2]! : null;
+}
+
+export function packKey(name: string): string {
+  return `${PACKS}${name.slice(0, 2)}/${name}`;
+}
+
+/** The pack name in a `packs/` key, or null for anything else. */
+export function packNameOf(key: string): string | null {
+  const match = /^packs\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
+  return match && match[2]!.startsWith(match[1]!) ? match[2]! : null;
 }
 
 /** `datastore-2026-03-01_20:15` -> `20260301T2015Z`. */

@@ -1,20 +1,40 @@
 /**
  * A snapshot as the bucket holds it: every folder, file and symlink with its
- * mode and time, and for each file its size and sha256. Written last, and only
- * if absent, so a manifest in the bucket always names objects already there.
+ * mode and time, and for each file its size, sha256 and where its bytes are
+ * (a blob in a pack, or else an object of its own). Written last, and only if
+ * absent, so a manifest in the bucket always names objects already there.
+ * Version 1 manifests (before packs) name objects only; they are still read.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import { join } from 'node:path';
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
+/** Versions restore and the sweep read. */
+const READABLE = new Set([1, 2]);
 
 export type ManifestEntry =
   | { readonly type: 'dir'; readonly path: string; readonly mode: number; readonly mtime: number }
-  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly mtime: number; readonly size: number; readonly sha256: string }
+  | FileEntry
   | { readonly type: 'symlink'; readonly path: string; readonly mtime: number; readonly target: string };
 
+/** A file: in pack `pack`, `length` stored bytes from `offset`; without `pack`, the object named by its sha256. */
+export interface FileEntry {
+  readonly type: 'file';
+  readonly path: string;
+  readonly mode: number;
+  readonly mtime: number;
+  readonly size: number;
+  readonly sha256: string;
+  readonly pack?: string;
+  readonly offset?: number;
+  readonly length?: number;
+}
+
 export interface Manifest {
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly serial: string;
   readonly snapshot: string;
   /** The snapshot folder's own mode and time. */
@@ -34,27 +54,50 @@ export async function rootOf(folder: string): Promise<Manifest['root']> {
   return { mode: info.mode & 0o7777, mtime: Math.floor(info.mtimeMs) };
 }
 
-/** Every folder, file and symlink under `root` (special files are never stored), parents first. */
-export async function walkSnapshot(root: string): Promise<FoundEntry[]> {
+/**
+ * Every folder, file and symlink under `root` (special files are never stored),
+ * parents first. Blocking calls: it runs in a thread of the hash pool.
+ */
+export function walkSnapshotSync(root: string): FoundEntry[] {
   const found: FoundEntry[] = [];
-  const visit = async (relative: string): Promise<void> => {
-    const names = (await readdir(join(root, relative))).sort();
+  const visit = (relative: string): void => {
+    const names = readdirSync(relative ? join(root, relative) : root).sort();
     for (const name of names) {
       const path = relative ? `${relative}/${name}` : name;
-      const info = await lstat(join(root, path));
+      const full = join(root, path);
+      const info = lstatSync(full);
       const mtime = Math.floor(info.mtimeMs);
       if (info.isDirectory()) {
         found.push({ type: 'dir', path, mode: info.mode & 0o7777, mtime });
-        await visit(path);
+        visit(path);
       } else if (info.isFile()) {
         found.push({ type: 'file', path, mode: info.mode & 0o7777, mtime, size: info.size, inode: `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}` });
       } else if (info.isSymbolicLink()) {
-        found.push({ type: 'symlink', path, mtime, target: await readlink(join(root, path)) });
+        found.push({ type: 'symlink', path, mtime, target: readlinkSync(full) });
       }
     }
   };
-  await visit('');
+  visit('');
   return found;
+}
+
+const compress = promisify(gzip);
+/** A manifest's text is never this large; a body that would inflate past it is refused. */
+const MAX_MANIFEST = 512 * 1024 * 1024;
+
+/**
+ * A manifest's bytes as stored (before sealing): its JSON gzipped. Paths,
+ * digests and locations repeat a lot: a Journal's manifest shrinks about
+ * fourfold, which an incremental pass, mostly manifests, feels.
+ */
+export async function encodeManifest(manifest: Manifest): Promise<Buffer> {
+  return compress(Buffer.from(JSON.stringify(manifest)), { level: 6 });
+}
+
+/** A stored manifest's text: gzipped, or plain JSON as releases before packs wrote it. */
+export function manifestText(plain: Buffer): string {
+  const gzipped = plain.length >= 2 && plain[0] === 0x1f && plain[1] === 0x8b;
+  return (gzipped ? gunzipSync(plain, { maxOutputLength: MAX_MANIFEST }) : plain).toString('utf8');
 }
 
 /** Bytes and files a manifest names. */
@@ -78,7 +121,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 export function parseManifest(text: string, expected: { serial: string; snapshot: string }): Manifest {
   const data = JSON.parse(text) as Partial<Manifest>;
-  if (data.version !== MANIFEST_VERSION) throw new Error(`manifest version ${String(data.version)} is not ${MANIFEST_VERSION}`);
+  if (!READABLE.has(data.version as number)) throw new Error(`manifest version ${String(data.version)} is not one of ${[...READABLE].join(', ')}`);
   if (data.serial !== expected.serial || data.snapshot !== expected.snapshot) throw new Error(`manifest is for ${String(data.serial)} ${String(data.snapshot)}`);
   if (!Array.isArray(data.entries)) throw new Error('manifest has no entries');
   if (!(Number.isInteger(data.root?.mode) && data.root!.mode >= 0 && data.root!.mode <= 0o7777 && Number.isFinite(data.root?.mtime))) throw new Error('manifest has no root mode and time');
@@ -96,10 +139,15 @@ export function parseManifest(text: string, expected: { serial: string; snapshot
       throw new Error(`manifest entry ${path}: bad mode`);
     }
     if (entry.type === 'file' && !(Number.isSafeInteger(entry.size) && entry.size >= 0 && SHA256.test(entry.sha256))) throw new Error(`manifest entry ${path}: bad size or digest`);
+    if (entry.type === 'file' && entry.pack !== undefined && (data.version === 1 || !isBlob(entry))) throw new Error(`manifest entry ${path}: bad pack, offset or length`);
     if (entry.type === 'symlink' && typeof entry.target !== 'string') throw new Error(`manifest entry ${path}: bad symlink target`);
     if (!['dir', 'file', 'symlink'].includes(entry.type)) throw new Error(`manifest entry ${path}: unknown type`);
   }
   return data as Manifest;
+}
+
+function isBlob(entry: FileEntry): boolean {
+  return typeof entry.pack === 'string' && SHA256.test(entry.pack) && Number.isSafeInteger(entry.offset) && entry.offset! >= 0 && Number.isSafeInteger(entry.length) && entry.length! >= 0;
 }
 
 function isPlainPath(path: string): boolean {

@@ -19,8 +19,9 @@ export function registerReplicationMetrics(ctx: Pick<PluginContext, 'container' 
     series('sugar_server_backup_replication_backlog_bytes', 'Backup replication: bytes of snapshots left to check or send', 'gauge', () => status().backlog.bytes),
     series('sugar_server_backup_replication_backlog_files', 'Backup replication: files of snapshots left to check or send', 'gauge', () => status().backlog.files),
     series('sugar_server_backup_replication_backlog_snapshots', 'Backup replication: snapshots not in the bucket yet', 'gauge', () => status().backlog.snapshots),
-    series('sugar_server_backup_replication_sent_bytes_total', 'Backup replication: bytes of objects sent since start', 'counter', () => status().totals.sentBytes),
-    series('sugar_server_backup_replication_sent_objects_total', 'Backup replication: objects sent since start', 'counter', () => status().totals.sentObjects),
+    series('sugar_server_backup_replication_sent_bytes_total', 'Backup replication: bytes of files sent since start', 'counter', () => status().totals.sentBytes),
+    series('sugar_server_backup_replication_sent_objects_total', 'Backup replication: objects written since start (packs of small files, and large files)', 'counter', () => status().totals.sentObjects),
+    series('sugar_server_backup_replication_sent_files_total', 'Backup replication: files whose bytes were sent since start', 'counter', () => status().totals.sentFiles),
     series('sugar_server_backup_replication_throughput_bytes', 'Backup replication: bytes per second over the last pass', 'gauge', () => status().lastPass?.throughput ?? 0),
     series('sugar_server_backup_replication_last_success_seconds', 'Backup replication: when the last pass succeeded (Unix time; 0 for never)', 'gauge', () => {
       const at = status().lastSuccess;

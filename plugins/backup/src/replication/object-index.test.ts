@@ -2,12 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectIndex } from './object-index.js';
+import { ObjectIndex, type Stored } from './object-index.js';
 
 const ID = 'sugar-server objects v1 s3://b/p/ plain';
 const name = (i: number) => i.toString(16).padStart(64, '0');
-const listed = (...names: string[]) => async function* () {
-  for (const n of names) yield { key: `objects/${n.slice(0, 2)}/${n}` };
+const PACK = 'cd'.repeat(32);
+const OTHER_PACK = 'ef'.repeat(32);
+const listed = (...stored: (string | Stored)[]) => async function* () {
+  for (const s of stored) yield typeof s === 'string' ? { name: s, at: null } : s;
 };
 const notListed = () => {
   throw new Error('the index was rebuilt from a listing');
@@ -27,7 +29,7 @@ describe('the index of objects in the bucket', () => {
     const first = await ObjectIndex.open(file, ID, listed(name(1), name(2)));
     expect(first.rebuilt).toBe(true);
     expect(first.index.has(name(1)) && first.index.has(name(2))).toBe(true);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => first.index.add(name(100 + i))));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => first.index.add({ name: name(100 + i), at: null })));
     await first.index.close();
     const again = await ObjectIndex.open(file, ID, notListed);
     expect(again.rebuilt).toBe(false);
@@ -41,12 +43,29 @@ describe('the index of objects in the bucket', () => {
     const opened = await ObjectIndex.open(file, ID, notListed);
     expect(opened.index.has(name(1))).toBe(true);
     expect(opened.index.size).toBe(1);
-    await opened.index.add(name(3));
+    await opened.index.add({ name: name(3), at: null });
     await opened.index.close();
     expect(await readFile(file, 'utf8')).toBe(`${ID}\n${name(1)}\n${name(3)}\n`);
     const other = await ObjectIndex.open(file, `${ID} other`, listed(name(9)));
     expect(other.rebuilt).toBe(true);
     expect(other.index.has(name(1))).toBe(false);
     await other.index.close();
+  });
+
+  it('keeps where each blob is in its pack across opens, and forgets the blobs of a deleted pack', async () => {
+    const file = join(dir, 'packs');
+    const first = await ObjectIndex.open(file, ID, listed(name(1), { name: name(2), at: { pack: PACK, offset: 0, length: 40 } }));
+    expect(first.index.get(name(1))).toBeNull();
+    expect(first.index.get(name(2))).toEqual({ pack: PACK, offset: 0, length: 40 });
+    await first.index.add({ name: name(3), at: { pack: OTHER_PACK, offset: 0, length: 7 } }, { name: name(4), at: { pack: OTHER_PACK, offset: 7, length: 0 } });
+    // Content already known keeps its first location.
+    await first.index.add({ name: name(2), at: { pack: OTHER_PACK, offset: 7, length: 40 } });
+    await first.index.close();
+    const again = await ObjectIndex.open(file, ID, notListed);
+    expect([1, 2, 3, 4, 5].map((i) => again.index.get(name(i)))).toEqual([null, { pack: PACK, offset: 0, length: 40 }, { pack: OTHER_PACK, offset: 0, length: 7 }, { pack: OTHER_PACK, offset: 7, length: 0 }, undefined]);
+    await again.index.remove([name(1)], [OTHER_PACK], ID);
+    expect([1, 2, 3, 4].map((i) => again.index.has(name(i)))).toEqual([false, true, false, false]);
+    await again.index.close();
+    expect(await readFile(file, 'utf8')).toBe(`${ID}\n${name(2)} ${PACK} 0 40\n`);
   });
 });

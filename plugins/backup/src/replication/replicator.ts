@@ -13,12 +13,12 @@ import { BackupErrors } from '../errors.js';
 import type { LaptopFolders } from '../laptop-folder.js';
 import { listSnapshots } from '../snapshots.js';
 import type { Bucket } from './bucket.js';
-import { walkSnapshot } from './manifest.js';
+import type { FoundEntry } from './manifest.js';
 import type { ObjectIndex } from './object-index.js';
 import { uploadSnapshot, type UploadDeps } from './snapshot-upload.js';
 import { listManifests, sweepObjects } from './sweep.js';
 
-export interface ReplicatorDeps extends Omit<UploadDeps, 'checkWindow' | 'onRetry' | 'index'> {
+export interface ReplicatorDeps extends Omit<UploadDeps, 'checkWindow' | 'onRetry' | 'index' | 'inFlight'> {
   /**
    * The index of objects in the bucket, opened by the first pass that needs
    * it (a rebuild lists the bucket): a gateway that is down when the daemon
@@ -48,7 +48,7 @@ export interface ReplicationStatus {
   readonly lastSuccess: string | null;
   readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | null;
   /** Since the daemon started. */
-  readonly totals: { readonly sentObjects: number; readonly sentBytes: number; readonly skippedFiles: number; readonly snapshots: number; readonly sweptObjects: number };
+  readonly totals: { readonly sentObjects: number; readonly sentFiles: number; readonly sentBytes: number; readonly skippedFiles: number; readonly snapshots: number; readonly sweptObjects: number };
   /** Per laptop, the newest snapshot in the bucket. */
   readonly laptops: Readonly<Record<string, string>>;
 }
@@ -57,14 +57,34 @@ export interface PassFigures {
   readonly startedAt: string;
   readonly seconds: number;
   readonly snapshots: number;
+  /** Objects written: packs, and large files' own objects. */
   readonly sentObjects: number;
+  /** Files whose bytes were sent (the rest were in the bucket already). */
+  readonly sentFiles: number;
   readonly sentBytes: number;
   readonly skippedFiles: number;
   /** Plain bytes sent per second over the pass. */
   readonly throughput: number;
   readonly prunedManifests: number;
+  /** Objects and packs the sweep deleted. */
   readonly sweptObjects: number;
 }
+
+type PassCounts = { -readonly [K in Exclude<keyof PassFigures, 'startedAt' | 'seconds' | 'throughput'>]: number };
+
+/** A snapshot to send, and its walk once counted. */
+interface Pending {
+  readonly serial: string;
+  readonly name: string;
+  readonly folder: string;
+  found?: FoundEntry[];
+}
+
+/** Entries of walks kept between counting the backlog and sending: about 34 MB (340 bytes an entry, measured on Journal paths). */
+const WALKS_KEPT = 100_000;
+
+/** Snapshots (of different laptops) sent at once. */
+const SNAPSHOTS_AT_ONCE = 3;
 
 class OutsideWindow extends Error {}
 
@@ -78,7 +98,7 @@ export class Replicator {
   private lastError: ReplicationStatus['lastError'] = null;
   /** A sweep runs when something was pruned, or once a grace period has gone by since start or the last sweep. */
   private lastSweep = Date.now();
-  private readonly totals = { sentObjects: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
+  private readonly totals = { sentObjects: 0, sentFiles: 0, sentBytes: 0, skippedFiles: 0, snapshots: 0, sweptObjects: 0 };
   private index: ObjectIndex | null = null;
 
   constructor(
@@ -131,57 +151,65 @@ export class Replicator {
   private async pass(): Promise<void> {
     const { log } = this.deps;
     const started = Date.now();
-    const figures = { snapshots: 0, sentObjects: 0, sentBytes: 0, skippedFiles: 0, prunedManifests: 0, sweptObjects: 0 };
+    const figures: PassCounts = { snapshots: 0, sentObjects: 0, sentFiles: 0, sentBytes: 0, skippedFiles: 0, prunedManifests: 0, sweptObjects: 0 };
     this.state = 'replicating';
     try {
       const pending = await this.pending();
       this.backlog = { snapshots: pending.length, files: 0, bytes: 0 };
-      for (const { folder } of pending) {
-        for (const entry of await walkSnapshot(folder)) {
+      // The walks are kept for the uploads (up to a bound on memory; past it a snapshot is walked again when sent).
+      let kept = 0;
+      await Promise.all(pending.map(async (snapshot) => {
+        const found = await this.deps.hashes.walk(snapshot.folder);
+        for (const entry of found) {
           if (entry.type !== 'file') continue;
           this.backlog.files++;
           this.backlog.bytes += entry.size;
         }
-      }
+        if (kept + found.length <= WALKS_KEPT) {
+          kept += found.length;
+          snapshot.found = found;
+        }
+      }));
       // The backlog is counted outside the windows too: it is what the admin waits for.
       if (!this.inWindow()) throw new OutsideWindow();
       const index = (this.index ??= await this.deps.openIndex());
       const uploadDeps: UploadDeps = {
         ...this.deps,
         index,
+        inFlight: new Map(),
         checkWindow: () => {
           if (!this.inWindow()) throw new OutsideWindow();
         },
         onRetry: (err, attempt) => log.warn({ err, attempt, target: this.deps.bucket.url }, 'S3 transfer failed; trying again'),
       };
-      for (const { serial, name, folder } of pending) {
-        const counts = await uploadSnapshot(uploadDeps, serial, name, folder, (bytes) => {
-          this.backlog.files--;
-          this.backlog.bytes -= bytes;
-        }, this.signal);
-        await this.deps.store.update((data) => {
-          const replicated = (data.replicated ??= {});
-          replicated[serial] = [...new Set([...(replicated[serial] ?? []), name])].sort();
-        });
-        this.backlog.snapshots--;
-        figures.snapshots++;
-        figures.sentObjects += counts.sentObjects;
-        figures.sentBytes += counts.sentBytes;
-        figures.skippedFiles += counts.skipped;
-        this.totals.snapshots++;
-        this.totals.sentObjects += counts.sentObjects;
-        this.totals.sentBytes += counts.sentBytes;
-        this.totals.skippedFiles += counts.skipped;
-        log.info({ serial, snapshot: name, files: counts.files, bytes: counts.bytes, sentObjects: counts.sentObjects, sentBytes: counts.sentBytes, skipped: counts.skipped }, 'snapshot replicated');
-      }
+      // A few laptops at once, each laptop's snapshots in order: one snapshot's last pack and manifest go up while the next is read.
+      const laptops = new Map<string, typeof pending>();
+      for (const snapshot of pending) laptops.set(snapshot.serial, [...(laptops.get(snapshot.serial) ?? []), snapshot]);
+      const lanes = [...laptops.values()];
+      let stopped = false;
+      const lane = async () => {
+        for (let list = lanes.shift(); list && !stopped; list = lanes.shift()) {
+          for (const snapshot of list) {
+            if (stopped) return;
+            await this.sendSnapshot(uploadDeps, snapshot, figures).catch((err: unknown) => {
+              stopped = true;
+              throw err;
+            });
+          }
+        }
+      };
+      const results = await Promise.allSettled(Array.from({ length: SNAPSHOTS_AT_ONCE }, lane));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       figures.prunedManifests = await this.mirrorRetention();
       if (figures.prunedManifests > 0 || Date.now() - this.lastSweep >= this.deps.graceMs) {
         const swept = await sweepObjects(this.deps.bucket, this.deps.sealing, this.deps.graceMs, this.deps.now(), this.deps.concurrency, this.signal);
-        if (swept.deleted.length) await index.remove(swept.deleted, this.deps.identity);
+        const deleted = swept.deleted.length + swept.deletedPacks.length;
+        if (deleted) await index.remove(swept.deleted, swept.deletedPacks, this.deps.identity);
         this.lastSweep = Date.now();
-        figures.sweptObjects = swept.deleted.length;
-        this.totals.sweptObjects += swept.deleted.length;
-        if (swept.deleted.length || swept.young) log.info({ deleted: swept.deleted.length, keptYoung: swept.young, manifests: swept.manifests }, 'bucket swept');
+        figures.sweptObjects = deleted;
+        this.totals.sweptObjects += deleted;
+        if (deleted || swept.young) log.info({ deletedObjects: swept.deleted.length, deletedPacks: swept.deletedPacks.length, keptYoung: swept.young, manifests: swept.manifests }, 'bucket swept');
       }
       this.state = 'idle';
       this.lastSuccess = new Date(this.deps.now()).toISOString();
@@ -200,10 +228,38 @@ export class Replicator {
     }
   }
 
+  /** Send one snapshot, record it, count it. */
+  private async sendSnapshot(uploadDeps: UploadDeps, snapshot: Pending, figures: PassCounts): Promise<void> {
+    const { log } = this.deps;
+    const { serial, name, folder } = snapshot;
+    const found = snapshot.found;
+    snapshot.found = undefined;
+    const counts = await uploadSnapshot(uploadDeps, serial, name, folder, (bytes) => {
+      this.backlog.files--;
+      this.backlog.bytes -= bytes;
+    }, this.signal, found);
+    await this.deps.store.update((data) => {
+      const replicated = (data.replicated ??= {});
+      replicated[serial] = [...new Set([...(replicated[serial] ?? []), name])].sort();
+    });
+    this.backlog.snapshots--;
+    figures.snapshots++;
+    figures.sentObjects += counts.sentObjects;
+    figures.sentFiles += counts.sentFiles;
+    figures.sentBytes += counts.sentBytes;
+    figures.skippedFiles += counts.skipped;
+    this.totals.snapshots++;
+    this.totals.sentObjects += counts.sentObjects;
+    this.totals.sentFiles += counts.sentFiles;
+    this.totals.sentBytes += counts.sentBytes;
+    this.totals.skippedFiles += counts.skipped;
+    log.info({ serial, snapshot: name, files: counts.files, bytes: counts.bytes, sentObjects: counts.sentObjects, sentFiles: counts.sentFiles, sentBytes: counts.sentBytes, skipped: counts.skipped }, 'snapshot replicated');
+  }
+
   /** Every snapshot on disk that is not in the bucket yet, oldest first within each laptop. */
-  private async pending(): Promise<{ serial: string; name: string; folder: string }[]> {
+  private async pending(): Promise<Pending[]> {
     const replicated = this.deps.store.data.replicated ?? {};
-    const pending = [];
+    const pending: Pending[] = [];
     for (const serial of await this.deps.serials()) {
       const done = new Set(replicated[serial] ?? []);
       const dir = this.deps.folders.dir(serial);

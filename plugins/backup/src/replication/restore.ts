@@ -3,15 +3,16 @@
  * snapshots rebuilt as the plugin lays them out, every file checked against
  * the sha256 in its manifest before it is kept. A snapshot is built under a
  * hidden name and renamed into place when done; files equal to one already
- * restored for the laptop are hard links to it, as the snapshots were. An
- * object that is missing, or whose bytes do not match, is reported and its
+ * restored for the laptop are hard links to it, as the snapshots were. A
+ * small file's blob comes with one ranged GET of its pack. An object, pack or
+ * blob that is missing, or whose bytes do not match, is reported and its
  * file left out; nothing is restored silently in its place. A laptop without
  * `datastore-current` gets one linked from its latest snapshot, so its next
  * backup sends only what changed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, rename, rm, symlink, utimes, lutimes, readlink, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, rename, rm, symlink, utimes, lutimes, readlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,8 +20,9 @@ import { BackupErrors } from '../errors.js';
 import { linkTree } from '../hardlink-copy.js';
 import { CURRENT, LATEST } from '../laptop-folder.js';
 import type { Bucket } from './bucket.js';
-import { objectKey } from './layout.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { objectKey, packKey } from './layout.js';
+import { manifestText, parseManifest, type FileEntry, type Manifest } from './manifest.js';
+import { mismatch, openBlob } from './pack-format.js';
 import { withRetries } from './retry.js';
 import type { Sealing } from './sealing.js';
 import { listManifests } from './sweep.js';
@@ -103,7 +105,7 @@ export async function restoreFromBucket(options: RestoreOptions): Promise<Restor
 /** A manifest's text; a sealed one that does not open means the wrong key (or a changed manifest): say so, typed. */
 function openManifest(sealing: Sealing, stored: Buffer, key: string, keyFile = 'replicate_key'): string {
   try {
-    return sealing.openBuffer(stored).toString('utf8');
+    return manifestText(sealing.openBuffer(stored));
   } catch (err) {
     throw BackupErrors.REPLICATION_KEY(keyFile, `does not open manifest ${key} (${(err as Error).message}): the bucket was sealed with another key, or the manifest was changed`);
   }
@@ -141,12 +143,9 @@ async function restoreSnapshot(
         if (source && source.mode === file.mode && source.mtime === file.mtime) {
           await link(source.path, file.at);
         } else {
-          const name = sealing.objectName(digest);
-          const fetched = source
-            ? await copyLocal(source.path, file.at)
-            : await fetchObject(bucket, sealing, name, digest, file.size, file.at);
+          const fetched = source ? await copyLocal(source.path, file.at) : await fetchFile(bucket, sealing, file, file.at);
           if (fetched !== 'ok') {
-            problem(file.path, fetched.problem, `${fetched.detail} (object ${objectKey(name)})`);
+            problem(file.path, fetched.problem, `${fetched.detail} (${whereIs(sealing, file)})`);
             for (const rest of group.slice(1)) problem(rest.path, fetched.problem, `same content as ${file.path}`);
             break;
           }
@@ -196,6 +195,26 @@ interface RestoredFile {
 
 type Fetched = 'ok' | { problem: RestoreProblem['problem']; detail: string };
 
+/** Where a file's bytes are, in words. */
+function whereIs(sealing: Sealing, file: FileEntry): string {
+  return file.pack === undefined ? `object ${objectKey(sealing.objectName(file.sha256))}` : `${file.length} bytes at ${file.offset} of pack ${packKey(file.pack)}`;
+}
+
+function fetchFile(bucket: Bucket, sealing: Sealing, file: FileEntry, target: string): Promise<Fetched> {
+  if (file.pack === undefined) return fetchObject(bucket, sealing, sealing.objectName(file.sha256), file.sha256, file.size, target);
+  return fetchBlob(bucket, sealing, file, target);
+}
+
+/** One blob of a pack (a ranged GET), opened and checked, into `target`; on any mismatch nothing is written. */
+async function fetchBlob(bucket: Bucket, sealing: Sealing, file: FileEntry, target: string): Promise<Fetched> {
+  const stored = await withRetries(() => bucket.getRange(packKey(file.pack!), file.offset!, file.length!));
+  if (!stored) return { problem: 'missing', detail: 'the bucket has no such pack' };
+  const opened = openBlob(sealing, stored, { length: file.length!, sha256: file.sha256, size: file.size });
+  if (!opened.ok) return { problem: 'corrupt', detail: opened.detail };
+  await writeFile(target, opened.plain, { mode: 0o600, flag: 'wx' });
+  return 'ok';
+}
+
 /** Download, open (decrypt) and check one object into `target`; on any mismatch nothing stays at `target`. */
 async function fetchObject(bucket: Bucket, sealing: Sealing, name: string, sha256: string, size: number, target: string): Promise<Fetched> {
   const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
@@ -225,7 +244,7 @@ async function fetchObject(bucket: Bucket, sealing: Sealing, name: string, sha25
     const digest = hash.digest('hex');
     if (digest !== sha256 || bytes !== size) {
       await rm(target, { force: true });
-      return { problem: 'corrupt', detail: `its bytes do not match the manifest (sha256 ${digest.slice(0, 12)}…, ${bytes} bytes; expected ${sha256.slice(0, 12)}…, ${size} bytes)` };
+      return { problem: 'corrupt', detail: mismatch(digest, bytes, sha256, size) };
     }
     return 'ok';
   } finally {

@@ -54,4 +54,15 @@ describe('sealing', () => {
     await writeFile(open, `${'00'.repeat(32)}\n`, { mode: 0o644 });
     await expect(loadSchoolKey(open, false)).rejects.toMatchObject({ code: 'BACKUP_ERR_REPLICATION_KEY' });
   });
+
+  it('gives every sealed body an IV of its own, across refills of the random block', () => {
+    const sealed = new Sealed(Buffer.alloc(32, 3));
+    const ivs = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const body = sealed.sealBuffer(Buffer.from(`file ${i}`));
+      ivs.add(body.subarray(4, 16).toString('hex'));
+      expect(sealed.openBuffer(body).toString()).toBe(`file ${i}`);
+    }
+    expect(ivs.size).toBe(2000);
+  });
 });

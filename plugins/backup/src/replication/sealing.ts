@@ -28,6 +28,8 @@ export interface Sealing {
   storedSize(size: number): number;
   seal(body: Readable): Readable;
   sealBuffer(body: Buffer): Buffer;
+  /** The sealed body in pieces, to be joined by the caller (a pack joins many at once, without a copy each). */
+  sealParts(body: Buffer): Buffer[];
   /** The plain body of a stored one; throws when it was changed. */
   openBuffer(stored: Buffer): Buffer;
   /** The plain body of a stored one downloaded to `file`; the stream errors when it was changed. */
@@ -40,6 +42,7 @@ export const PLAIN: Sealing = {
   storedSize: (size) => size,
   seal: (body) => body,
   sealBuffer: (body) => body,
+  sealParts: (body) => [body],
   openBuffer: (stored) => stored,
   openFile: async (file) => createReadStream(file),
 };
@@ -80,9 +83,22 @@ export class Sealed implements Sealing {
   }
 
   sealBuffer(body: Buffer): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    return Buffer.concat(this.sealParts(body));
+  }
+
+  sealParts(body: Buffer): Buffer[] {
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
-    return Buffer.concat([MAGIC, iv, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
+    return [MAGIC, iv, cipher.update(body), cipher.final(), cipher.getAuthTag()];
+  }
+
+  /** Random IVs drawn from a block of random bytes: one call to the generator for hundreds of small files. */
+  private ivs = Buffer.alloc(0);
+  private nextIv(): Buffer {
+    if (this.ivs.length < IV_BYTES) this.ivs = randomBytes(IV_BYTES * 512);
+    const iv = this.ivs.subarray(0, IV_BYTES);
+    this.ivs = this.ivs.subarray(IV_BYTES);
+    return iv;
   }
 
   openBuffer(stored: Buffer): Buffer {

@@ -1,16 +1,19 @@
 /**
- * One snapshot to the bucket: hash its files in the pool, send each object the
- * bucket does not hold yet (several at once, paced, retried), then write its
- * manifest only if absent. Progress survives a crash: every acknowledged
- * object is in the index, so a restarted pass sends only the rest.
+ * One snapshot to the bucket: hash its files in the pool, send each content
+ * the bucket does not hold yet (small files gathered into packs, large ones as
+ * objects of their own; several at once, paced, retried), then write its
+ * manifest only if absent, once every pack and object it names is
+ * acknowledged. Progress survives a crash: every acknowledged pack's blobs and
+ * every object are in the index, so a restarted pass sends only the rest.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Bucket } from './bucket.js';
-import type { FileDigest, HashPool } from './hash-pool.js';
-import { manifestKey, objectKey } from './layout.js';
-import { MANIFEST_VERSION, rootOf, walkSnapshot, type Manifest, type ManifestEntry } from './manifest.js';
-import type { ObjectIndex } from './object-index.js';
+import type { FileDigest, HashedFile, HashPool } from './hash-pool.js';
+import { manifestKey, objectKey, PACK_BELOW } from './layout.js';
+import { encodeManifest, MANIFEST_VERSION, rootOf, type FoundEntry, type Manifest, type ManifestEntry } from './manifest.js';
+import type { BlobLocation, ObjectIndex } from './object-index.js';
+import { PackWriter } from './pack-writer.js';
 import { withRetries } from './retry.js';
 import type { Sealing } from './sealing.js';
 import type { Throttle } from './throttle.js';
@@ -28,7 +31,12 @@ export interface UploadDeps {
    * is not read again.
    */
   readonly digests: DigestCache;
-  /** Throws to stop before the next object (outside the replication window). */
+  /**
+   * Content being sent in this pass, by object name: where it will be. Shared
+   * by the snapshots sent at once, so a file two laptops hold goes up once.
+   */
+  readonly inFlight: Map<string, Promise<BlobLocation | null>>;
+  /** Throws to stop before the next object or pack (outside the replication window). */
   checkWindow(): void;
   onRetry(err: unknown, attempt: number): void;
 }
@@ -54,16 +62,43 @@ export class DigestCache {
 export interface UploadCounts {
   files: number;
   bytes: number;
-  /** Objects sent, and their plain bytes. */
+  /** Objects written to the bucket: packs, and large files' own objects. */
   sentObjects: number;
+  /** Files whose bytes were sent, and their plain bytes. */
+  sentFiles: number;
   sentBytes: number;
-  /** Files whose object the bucket already held. */
+  /** Files whose content the bucket already held, or another file of the pass was carrying. */
   skipped: number;
   /** False when the manifest was already there (a crash after writing it, before recording it). */
   manifestWritten: boolean;
 }
 
-/** Replicate snapshot `name` of `serial` from `folder`; `progress` is told each file's plain bytes once checked or sent. */
+type FoundFile = Extract<FoundEntry, { type: 'file' }>;
+
+/** Files hashed together: enough for every thread to read a batch, few enough to hold their bytes. */
+const CHUNK_FILES = 256;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** The indices of files in `found`, in chunks of at most CHUNK_FILES files or about CHUNK_BYTES; `isFile` says which are. */
+function chunksOf(found: readonly FoundEntry[], isFile: (at: number) => boolean): number[][] {
+  const chunks: number[][] = [];
+  let chunk: number[] = [];
+  let bytes = 0;
+  for (let at = 0; at < found.length; at++) {
+    if (!isFile(at)) continue;
+    chunk.push(at);
+    bytes += Math.min((found[at] as FoundFile).size, PACK_BELOW);
+    if (chunk.length >= CHUNK_FILES || bytes >= CHUNK_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
+/** Replicate snapshot `name` of `serial` from `folder` (`walked` already, or walked now); `progress` is told each file's plain bytes once checked or sent. */
 export async function uploadSnapshot(
   deps: UploadDeps,
   serial: string,
@@ -71,62 +106,120 @@ export async function uploadSnapshot(
   folder: string,
   progress: (bytes: number) => void,
   signal: AbortSignal,
+  walked?: FoundEntry[],
 ): Promise<UploadCounts> {
-  const found = await walkSnapshot(folder);
-  const counts: UploadCounts = { files: 0, bytes: 0, sentObjects: 0, sentBytes: 0, skipped: 0, manifestWritten: false };
-  const entries: ManifestEntry[] = new Array(found.length);
-  const inFlight = new Map<string, Promise<void>>();
+  const found = walked ?? (await deps.hashes.walk(folder));
+  const counts: UploadCounts = { files: 0, bytes: 0, sentObjects: 0, sentFiles: 0, sentBytes: 0, skipped: 0, manifestWritten: false };
+  /** Each entry once its bytes are in the bucket. */
+  const entries: (ManifestEntry | Promise<ManifestEntry>)[] = new Array(found.length);
+  const inFlight = deps.inFlight;
+  const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
 
-  const sendOnce = (objectName: string, path: string, size: number) => {
-    let sending = inFlight.get(objectName);
-    if (!sending) {
-      sending = withRetries(async () => {
-        deps.checkWindow();
-        const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path), signal));
-        await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
-      }, signal, deps.onRetry).then(async () => {
-        await deps.index.add(objectName);
-        counts.sentObjects++;
+  const sendObject = (objectName: string, path: string, size: number) =>
+    withRetries(async () => {
+      deps.checkWindow();
+      const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path, { highWaterMark: 1024 * 1024 }), signal));
+      await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
+    }, signal, deps.onRetry).then(async () => {
+      await deps.index.add({ name: objectName, at: null });
+      counts.sentObjects++;
+      return null;
+    });
+
+  /** Large files being sent, at most `concurrency` at once. */
+  const sending = new Set<Promise<unknown>>();
+  let failure = null as { err: unknown } | null;
+  const fail = (err: unknown) => {
+    failure ??= { err };
+  };
+
+  /** One file hashed: skipped when the bucket holds its content, else packed or sent. */
+  const place = async (entry: FoundFile, hashed: HashedFile, at: number) => {
+    const path = join(folder, entry.path);
+    const objectName = deps.sealing.objectName(hashed.digest);
+    let where = inFlight.get(objectName);
+    const known = deps.index.get(objectName);
+    if (where || known !== undefined) {
+      // In the bucket, or on its way there for another file.
+      counts.skipped++;
+      where ??= Promise.resolve(known!);
+    } else {
+      // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
+      if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
+      const { size, bytes } = hashed;
+      if (bytes) {
+        await packs.room();
+        where = packs.add(objectName, bytes);
+      } else {
+        while (sending.size >= deps.concurrency) await Promise.race(sending);
+        if (failure) throw failure.err;
+        where = sendObject(objectName, path, size);
+        const sent: Promise<unknown> = where.catch(fail).finally(() => sending.delete(sent));
+        sending.add(sent);
+      }
+      inFlight.set(objectName, where);
+      void where.then(() => {
+        counts.sentFiles++;
         counts.sentBytes += size;
-      });
-      inFlight.set(objectName, sending);
+      }, fail);
     }
-    return sending;
-  };
-
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < found.length && !signal.aborted && !failed) {
-      const at = next++;
-      const entry = found[at]!;
-      if (entry.type !== 'file') {
-        entries[at] = entry;
-        continue;
-      }
-      const path = join(folder, entry.path);
-      const { digest, size } = deps.digests.get(entry.inode) ?? (await deps.hashes.hash(path));
-      deps.digests.set(entry.inode, { digest, size });
-      const objectName = deps.sealing.objectName(digest);
-      if (deps.index.has(objectName) && !inFlight.has(objectName)) counts.skipped++;
-      else {
-        // One failed object fails the snapshot: the others stop taking new files.
-        await sendOnce(objectName, path, size).catch((err: unknown) => {
-          failed = true;
-          throw err;
-        });
-      }
-      entries[at] = { type: 'file', path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
-      counts.files++;
-      counts.bytes += size;
+    const { digest, size } = hashed;
+    entries[at] = where.then((location) => {
       progress(size);
-    }
+      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
+      return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
+    });
+    counts.files++;
+    counts.bytes += size;
   };
-  await Promise.all(Array.from({ length: deps.concurrency }, worker));
-  signal.throwIfAborted();
 
-  const manifest: Manifest = { version: MANIFEST_VERSION, serial, snapshot: name, root: await rootOf(folder), entries };
-  const body = deps.sealing.sealBuffer(Buffer.from(JSON.stringify(manifest)));
+  /** Files not hashed before (by inode), hashed together in the pool; the digests of the rest from the cache. */
+  const hashChunk = async (chunk: readonly number[]): Promise<HashedFile[]> => {
+    const hashed: (HashedFile | undefined)[] = chunk.map((at) => deps.digests.get((found[at] as FoundFile).inode));
+    const missing = chunk.filter((_, i) => !hashed[i]);
+    const fresh = await deps.hashes.hashMany(missing.map((at) => join(folder, found[at]!.path)), PACK_BELOW, missing.map((at) => (found[at] as FoundFile).size));
+    let next = 0;
+    return chunk.map((at, i) => {
+      if (hashed[i]) return hashed[i]!;
+      const file = fresh[next++]!;
+      deps.digests.set((found[at] as FoundFile).inode, { digest: file.digest, size: file.size });
+      return file;
+    });
+  };
+
+  try {
+    const chunks = chunksOf(found, (at) => {
+      const entry = found[at]!;
+      if (entry.type !== 'file') entries[at] = entry;
+      return entry.type === 'file';
+    });
+    // The next chunk is hashed while this one is packed and sent.
+    let hashing = chunks.length ? hashChunk(chunks[0]!) : null;
+    for (let c = 0; c < chunks.length; c++) {
+      const hashed = await hashing!;
+      hashing = c + 1 < chunks.length ? hashChunk(chunks[c + 1]!) : null;
+      hashing?.catch(() => {});
+      for (let i = 0; i < chunks[c]!.length; i++) {
+        signal.throwIfAborted();
+        if (failure) throw failure.err;
+        const at = chunks[c]![i]!;
+        await place(found[at] as FoundFile, hashed[i]!, at);
+      }
+    }
+    while (sending.size) await Promise.race(sending);
+    if (failure) throw failure.err;
+  } finally {
+    // Every pack and object started is waited for, even after a failure: nothing is left uploading once this returns.
+    while (sending.size) await Promise.race(sending);
+    await packs.flush().catch(() => {});
+  }
+  signal.throwIfAborted();
+  await packs.flush();
+  const written = await Promise.all(entries);
+  counts.sentObjects += packs.counts.packs;
+
+  const manifest: Manifest = { version: MANIFEST_VERSION, serial, snapshot: name, root: await rootOf(folder), entries: written };
+  const body = deps.sealing.sealBuffer(await encodeManifest(manifest));
   deps.checkWindow();
   counts.manifestWritten = await withRetries(() => deps.bucket.put(manifestKey(serial, name), body, { onlyIfAbsent: true, signal }), signal, deps.onRetry);
   return counts;

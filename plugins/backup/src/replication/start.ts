@@ -3,6 +3,7 @@
  * every `replicate_interval`; its state in `/status`, `/metrics` and under
  * `/backup/v1/replication` (admin token), where a pass can also be started.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { PluginContext, Store } from 'sugar-server';
 import type { BackupDocument } from '../backup-records.js';
@@ -10,7 +11,7 @@ import type { BackupConfig } from '../config.js';
 import { BackupErrors } from '../errors.js';
 import type { LaptopFolders } from '../laptop-folder.js';
 import { HashPool } from './hash-pool.js';
-import { OBJECTS } from './layout.js';
+import { storedInBucket } from './index-rebuild.js';
 import { registerReplicationMetrics } from './metrics.js';
 import { ObjectIndex } from './object-index.js';
 import type { BucketTarget } from './options.js';
@@ -40,11 +41,12 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     log.warn({ key: keyFile(config, ctx.etcDir) }, 'replication key made: keep a copy of it away from this server; without it nothing in the bucket can be restored');
   }
   const openIndex = async () => {
-    const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => parts.bucket.list(OBJECTS, ctx.signal));
-    if (rebuilt) log.info({ objects: index.size, target: parts.bucket.url }, 'index of objects in the bucket rebuilt from a listing');
+    const { index, rebuilt } = await ObjectIndex.open(join(ctx.dataDir, 'replication', 'objects'), parts.identity, () => storedInBucket(parts.bucket, parts.sealing, ctx.signal));
+    if (rebuilt) log.info({ contents: index.size, target: parts.bucket.url }, 'index of what the bucket holds rebuilt from its objects and manifests');
     return index;
   };
-  const hashes = new HashPool(Math.min(config.replicate_concurrency, 4));
+  // No more threads than CPUs this process may run on (a server pinned to one CPU gains nothing from four).
+  const hashes = new HashPool(Math.max(1, Math.min(config.replicate_concurrency, 4, availableParallelism())));
   const replicator = new Replicator({
     bucket: parts.bucket,
     openIndex,

@@ -12,7 +12,7 @@ export function formatReplication(status: ReplicationStatus | null): string[] {
     `  backlog: ${backlog.snapshots} snapshot(s), ${backlog.files} file(s), ${megabytes(backlog.bytes)}`,
   ];
   if (lastPass) {
-    lines.push(`  last pass ${when(lastPass.startedAt)}: ${lastPass.snapshots} snapshot(s), ${lastPass.sentObjects} object(s) sent (${megabytes(lastPass.sentBytes)}, ${megabytes(lastPass.throughput)}/s), ${lastPass.skippedFiles} file(s) already there`);
+    lines.push(`  last pass ${when(lastPass.startedAt)}: ${lastPass.snapshots} snapshot(s), ${lastPass.sentFiles} file(s) sent in ${lastPass.sentObjects} object(s) (${megabytes(lastPass.sentBytes)}, ${megabytes(lastPass.throughput)}/s), ${lastPass.skippedFiles} file(s) already there`);
   }
   if (lastError) lines.push(`  last error ${when(lastError.at)}: ${lastError.code}: ${lastError.message}`);
   return lines;

@@ -1,14 +1,16 @@
 /**
  * Retention in the bucket. A snapshot pruned here is pruned there (its
- * manifest deleted); then a mark-and-sweep deletes the objects no manifest
- * names. The sweep never deletes an object younger than the grace period:
- * a snapshot being written (here, or by a pass that crashed and will resume)
- * uploads its objects before its manifest, and they must still be there when
- * the manifest is written.
+ * manifest deleted); then a mark-and-sweep deletes the objects and packs no
+ * manifest names. A pack any manifest names a blob of is kept whole, its
+ * other blobs with it (they cost space, not correctness; they go when the
+ * last blob named does). The sweep never deletes an object or pack younger
+ * than the grace period: a snapshot being written (here, or by a pass that
+ * crashed and will resume) uploads them before its manifest, and they must
+ * still be there when the manifest is written.
  */
 import type { Bucket } from './bucket.js';
-import { LAPTOPS, OBJECTS, manifestOf, objectKey, objectNameOf } from './layout.js';
-import { parseManifest } from './manifest.js';
+import { LAPTOPS, OBJECTS, PACKS, manifestOf, objectKey, objectNameOf, packKey, packNameOf } from './layout.js';
+import { manifestText, parseManifest } from './manifest.js';
 import type { Sealing } from './sealing.js';
 
 /** Every manifest in the bucket, by laptop. */
@@ -27,24 +29,32 @@ export async function listManifests(bucket: Bucket, signal?: AbortSignal): Promi
 
 export interface SweepResult {
   readonly manifests: number;
+  /** Objects and packs some manifest names. */
   readonly referenced: number;
   /** Names of the objects deleted. */
   readonly deleted: string[];
-  /** Unreferenced objects kept because they are younger than the grace period. */
+  /** Names of the packs deleted. */
+  readonly deletedPacks: string[];
+  /** Unreferenced objects and packs kept because they are younger than the grace period. */
   readonly young: number;
 }
 
-/** Delete every object older than `graceMs` that no manifest names. A manifest that cannot be read stops the sweep (it may name anything). */
+/** Delete every object and pack older than `graceMs` that no manifest names. A manifest that cannot be read stops the sweep (it may name anything). */
 export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: number, now: number, concurrency: number, signal?: AbortSignal): Promise<SweepResult> {
   const referenced = new Set<string>();
+  const packs = new Set<string>();
   let manifests = 0;
   for (const [serial, list] of await listManifests(bucket, signal)) {
     for (const { snapshot, key } of list) {
       const stored = await bucket.getBuffer(key, signal);
       if (!stored) continue; // deleted since the listing: it names nothing any more
-      const manifest = parseManifest(sealing.openBuffer(stored).toString('utf8'), { serial, snapshot });
+      const manifest = parseManifest(manifestText(sealing.openBuffer(stored)), { serial, snapshot });
       manifests++;
-      for (const entry of manifest.entries) if (entry.type === 'file') referenced.add(sealing.objectName(entry.sha256));
+      for (const entry of manifest.entries) {
+        if (entry.type !== 'file') continue;
+        if (entry.pack !== undefined) packs.add(entry.pack);
+        else referenced.add(sealing.objectName(entry.sha256));
+      }
     }
   }
   const doomed: string[] = [];
@@ -55,6 +65,13 @@ export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: nu
     if (now - item.modified < graceMs) young++;
     else doomed.push(name);
   }
-  await bucket.delete(doomed.map(objectKey), concurrency, signal);
-  return { manifests, referenced: referenced.size, deleted: doomed, young };
+  const doomedPacks: string[] = [];
+  for await (const item of bucket.list(PACKS, signal)) {
+    const name = packNameOf(item.key);
+    if (!name || packs.has(name)) continue;
+    if (now - item.modified < graceMs) young++;
+    else doomedPacks.push(name);
+  }
+  await bucket.delete([...doomed.map(objectKey), ...doomedPacks.map(packKey)], concurrency, signal);
+  return { manifests, referenced: referenced.size + packs.size, deleted: doomed, deletedPacks: doomedPacks, young };
 }
