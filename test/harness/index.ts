@@ -10,6 +10,6 @@ export { UplinkProxy, jsonAnswer, type Answer, type Rewrite } from './uplink-pro
 export { captureManifest, keygen, manifestOf, signatureBy, signKeys, type CapturedManifest, type FeedKey } from './feed-keys.js';
 export { activation, DEPLOYMENT_KEY, makeLease } from './leases.js';
 export { NotifySocket, type Notification } from './notify-socket.js';
-export { buildPackage, type PackageBuild } from './package-build.js';
+export { buildPackage, PREVIOUS_VERSION, releaseBuild, type PackageBuild, type ReleaseBuild } from './package-build.js';
 export { DebianRoot, UNIT_ENVIRONMENT } from './debian-root.js';
 export { filesUnder } from './files.js';

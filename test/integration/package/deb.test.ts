@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage, REPO, runCommand, skipWithout } from '../../harness/index.js';
+import { releaseBuild, REPO, runCommand, skipWithout } from '../../harness/index.js';
 
 const TOOLS = ['/usr/bin/dpkg-deb', '/usr/bin/lintian', '/usr/bin/systemd-analyze'];
 const UNIT = 'lib/systemd/system/sugar-server.service';
@@ -19,7 +19,7 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('sugar-ser
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'sugar-server-test-'));
-    ({ deb } = await buildPackage({ out: work }));
+    ({ deb } = await releaseBuild('current'));
     tree = join(work, 'tree');
     const unpacked = await runCommand('dpkg-deb', ['-x', deb, tree]);
     expect(unpacked.code, unpacked.stderr).toBe(0);

@@ -12,12 +12,12 @@ import { basename, join } from 'node:path';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  activation, BASE_CONFIG, buildPackage, DAEMON_MAIN, DebianRoot, makeLease, runCommand, skipWithout,
-  type DaemonProcess, type PackageBuild,
+  activation, BASE_CONFIG, DebianRoot, makeLease, PREVIOUS_VERSION, releaseBuild, runCommand, skipWithout, type ReleaseBuild,
+  type DaemonProcess,
 } from '../../harness/index.js';
 
 const TOOLS = ['/usr/bin/dpkg-deb', '/usr/sbin/debootstrap', '/usr/bin/unshare', '/usr/bin/apt-get'];
-const OLD = '0.0.9';
+const OLD = PREVIOUS_VERSION;
 
 /** Loopback and free ports; the plugins a school runs; host keys take a while on a busy machine. */
 const TEST_DROP_IN = `${BASE_CONFIG.replace(/^plugin_dirs = .*\n/m, '').replace(/^start_timeout = .*$/m, 'start_timeout = 30s')}
@@ -38,24 +38,17 @@ address = 127.0.0.1
 
 describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the offline bundle on a fresh Debian 12', () => {
   let work: string;
-  let previous: PackageBuild;
-  let current: PackageBuild;
+  let previous: ReleaseBuild;
+  let current: ReleaseBuild;
   let root: DebianRoot;
   let daemon: DaemonProcess | undefined;
   const laptops = [Laptop.create(), Laptop.create()];
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'sugar-server-test-'));
-    const keygen = await runCommand(process.execPath, [DAEMON_MAIN, 'feeds', 'keygen', join(work, 'feed.key'), '--comment', 'deployment']);
-    expect(keygen.code, keygen.stderr).toBe(0);
-    const signKey = join(work, 'feed.key');
-    // The release before this one, numbered below it, from the same tree.
-    [previous, current, root] = await Promise.all([
-      buildPackage({ offline: true, version: OLD, signKey, out: join(work, 'previous') }),
-      buildPackage({ offline: true, signKey, out: join(work, 'current') }),
-      DebianRoot.create(),
-    ]);
-    await root.put('/root/deployment.pub', await readFile(join(work, 'feed.key.pub')));
+    // The release before this one, numbered below it, from the same tree; both signed by the run's feed key.
+    [previous, current, root] = await Promise.all([releaseBuild('previous'), releaseBuild('current'), DebianRoot.create()]);
+    await root.put('/root/deployment.pub', current.signKeyPub);
     for (const build of [previous, current]) await root.put(`/root/${basename(build.bundle!)}`, await readFile(build.bundle!));
   }, 1_500_000);
 
@@ -65,7 +58,7 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the offli
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const unpack = (build: PackageBuild) => `cd /root && tar -xzf ${basename(build.bundle!)} && cd ${basename(build.bundle!, '.tar.gz')}`;
+  const unpack = (build: ReleaseBuild) => `cd /root && tar -xzf ${basename(build.bundle)} && cd ${basename(build.bundle, '.tar.gz')}`;
 
   async function admin(path: string, init: RequestInit = {}): Promise<Response> {
     const token = (await readFile(join(root.dir, 'etc/sugar-server/admin.token'), 'utf8')).trim();

@@ -18,11 +18,11 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage, DEPLOYMENT_KEY, makeLease, skipWithout, until, type PackageBuild } from '../../harness/index.js';
+import { DEPLOYMENT_KEY, makeLease, PREVIOUS_VERSION, releaseBuild, skipWithout, until, type ReleaseBuild } from '../../harness/index.js';
 import { BootedDebian } from './booted-debian.js';
 
 const TOOLS = ['/usr/bin/dpkg-deb', '/usr/sbin/debootstrap', '/usr/bin/systemd-nspawn', '/usr/bin/nsenter'];
-const OLD = '0.0.9';
+const OLD = PREVIOUS_VERSION;
 const NEW = '0.1.0';
 const DRIVER = fileURLToPath(new URL('./laptops-in-system.ts', import.meta.url));
 
@@ -66,8 +66,8 @@ function timeline(rounds: Sample[]): string {
 
 describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the package under a booted systemd', () => {
   let work: string;
-  let previous: PackageBuild;
-  let current: PackageBuild;
+  let previous: ReleaseBuild;
+  let current: ReleaseBuild;
   let system: BootedDebian;
   const laptops = [Laptop.create(), Laptop.create()];
   let job: { token: string; publicKey: string; laptops: unknown[] };
@@ -75,12 +75,13 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the packa
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'sugar-server-test-'));
     [previous, current, system] = await Promise.all([
-      buildPackage({ offline: true, version: OLD, out: join(work, 'previous') }),
-      buildPackage({ out: join(work, 'current') }),
+      releaseBuild('previous'),
+      releaseBuild('current'),
       BootedDebian.boot(),
     ]);
-    await system.put(`/root/${basename(previous.bundle!)}`, await readFile(previous.bundle!));
+    await system.put(`/root/${basename(previous.bundle)}`, await readFile(previous.bundle));
     await system.put(`/root/${basename(current.deb)}`, await readFile(current.deb));
+    await system.put('/root/deployment.pub', previous.signKeyPub);
   }, 1_500_000);
 
   afterAll(async () => {
@@ -130,8 +131,8 @@ describe.skipIf(skipWithout(TOOLS.every((tool) => existsSync(tool))))('the packa
 
   it('installs the previous release: systemd enables and starts the hardened unit, which runs as sugar-server', async () => {
     await system.put('/etc/sugar-server/conf.d/50-test.conf', DROP_IN);
-    const bundle = basename(previous.bundle!, '.tar.gz');
-    const install = await system.run(`cd /root && tar -xzf ${bundle}.tar.gz && cd ${bundle} && ./install.sh`, { timeoutMs: 600_000 });
+    const bundle = basename(previous.bundle, '.tar.gz');
+    const install = await system.run(`cd /root && tar -xzf ${bundle}.tar.gz && cd ${bundle} && ./install.sh --key /root/deployment.pub`, { timeoutMs: 600_000 });
     expect(install.code, install.stdout + install.stderr).toBe(0);
     expect(install.stdout).toContain(`sugar-server ${OLD} is installed.`);
 

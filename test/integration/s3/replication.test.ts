@@ -340,6 +340,24 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(await gateway.keys(pruned.bucket, 'school/packs/')).toEqual([...new Set(third.map((e) => packKey(e.pack!)))]);
   });
 
+  it('judges the grace period by the gateway\'s clock: a school clock a year ahead sweeps nothing uploaded a moment ago', async () => {
+    const ahead = await school('school-clock-ahead', 'replicate_grace = 1h\n');
+    const offset = join(ahead.root, 'clock-offset');
+    await writeFile(offset, String(365 * 86_400_000));
+    await writeSnapshot(ahead.users, 'SHC0000000A', FIRST, journalTree('ahead', 2, 8 * 1024));
+    await ahead.start({ SUGAR_SERVER_TEST_CLOCK_FILE: offset });
+    await ahead.replicated();
+    const packs = await gateway.keys(ahead.bucket, 'school/packs/');
+    expect(packs).toHaveLength(1);
+
+    // Retention here drops the only snapshot: its pack is named by no manifest, and a minute old by the gateway's clock.
+    await writeSnapshot(ahead.users, 'SHC0000000A', SECOND, journalTree('later', 1, 1024));
+    await rm(join(ahead.users, 'SHC0000000A', FIRST), { recursive: true });
+    const status = await ahead.replication('POST');
+    expect(status.lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: 0 });
+    expect(await gateway.keys(ahead.bucket, 'school/packs/')).toEqual(expect.arrayContaining(packs));
+  });
+
   it('rebuilds a lost index from the bucket\'s objects and manifests, and sends again nothing already in a pack', async () => {
     const lost = await school('school-lost-index');
     const tree = { ...journalTree('lost index', 3, 16 * 1024), 'ef/large-entry/data': LARGE };

@@ -53,14 +53,14 @@ export class School {
   /** A started school's config folder, whose SSH host keys later schools take: making RSA keys costs seconds each start. */
   private static keysFrom: string | null = null;
 
-  async start(): Promise<DaemonProcess> {
+  async start(env: Record<string, string> = {}): Promise<DaemonProcess> {
     const etc = join(this.root, 'etc/sugar-server');
     if (School.keysFrom && School.keysFrom !== etc) {
       for (const name of await readdir(School.keysFrom)) {
         if (name.startsWith('backup-ssh-host-')) await copyFile(join(School.keysFrom, name), join(etc, name), constants.COPYFILE_EXCL).catch(() => {});
       }
     }
-    this.daemon = await DaemonProcess.startIn(this.root);
+    this.daemon = await DaemonProcess.startIn(this.root, { env });
     School.keysFrom ??= etc;
     return this.daemon;
   }

@@ -19,6 +19,8 @@ import type { BucketTarget } from './options.js';
 /** Bodies from this size up go in parts. */
 export const MULTIPART_FROM = 16 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
+/** An empty object whose date tells the gateway's time; outside every folder replication lists. */
+const CLOCK_MARKER = 'clock';
 
 export interface ListedObject {
   /** The key under the school's prefix. */
@@ -113,6 +115,19 @@ export class Bucket {
   async getBuffer(key: string, signal?: AbortSignal): Promise<Buffer | null> {
     const body = await this.get(key, signal);
     return body && readAll(body);
+  }
+
+  /**
+   * The gateway's own time: the modification time it gives a marker written
+   * now. Ages of objects are judged by this, the clock that dated them, so a
+   * school whose clock is stepped or skewed never takes a fresh object for an
+   * old one (second precision, as S3 dates objects).
+   */
+  async serverNow(signal?: AbortSignal): Promise<number> {
+    await this.put(CLOCK_MARKER, Buffer.alloc(0), { signal });
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.target.bucket, Key: this.full(CLOCK_MARKER) }), { abortSignal: signal });
+    if (!head.LastModified) throw new Error(`${this.url}${CLOCK_MARKER} has no Last-Modified date`);
+    return head.LastModified.getTime();
   }
 
   /** Every object under `under` (relative to the school's prefix), page by page. */

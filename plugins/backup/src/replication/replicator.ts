@@ -203,7 +203,7 @@ export class Replicator {
       if (failed) throw failed.reason;
       figures.prunedManifests = await this.mirrorRetention();
       if (figures.prunedManifests > 0 || Date.now() - this.lastSweep >= this.deps.graceMs) {
-        const swept = await sweepObjects(this.deps.bucket, this.deps.sealing, this.deps.graceMs, this.deps.now(), this.deps.concurrency, this.signal);
+        const swept = await sweepObjects(this.deps.bucket, this.deps.sealing, this.deps.graceMs, await this.deps.bucket.serverNow(this.signal), this.deps.concurrency, this.signal);
         const deleted = swept.deleted.length + swept.deletedPacks.length;
         if (deleted) await index.remove(swept.deleted, swept.deletedPacks, this.deps.identity);
         this.lastSweep = Date.now();

@@ -39,7 +39,13 @@ export interface SweepResult {
   readonly young: number;
 }
 
-/** Delete every object and pack older than `graceMs` that no manifest names. A manifest that cannot be read stops the sweep (it may name anything). */
+/**
+ * Delete every object and pack older than `graceMs` that no manifest names. A
+ * manifest that cannot be read stops the sweep (it may name anything). `now`
+ * is the gateway's time (Bucket.serverNow), never the school's: a school clock
+ * stepped forward would otherwise see a pack uploaded a minute ago for a
+ * manifest still being written as older than the grace period.
+ */
 export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: number, now: number, concurrency: number, signal?: AbortSignal): Promise<SweepResult> {
   const referenced = new Set<string>();
   const packs = new Set<string>();
