@@ -21,7 +21,7 @@ describe('sugar-server plugin new', () => {
     const manifest = await readManifest(made.dir);
     expect(manifest.kind).toBe('plugin');
     if (manifest.kind !== 'plugin') return;
-    expect(manifest.candidate).toMatchObject({ packageName: '@myschool/sugar-server-hello', service: 'hello', api: '^1.0.0', entry: join(made.dir, 'dist/index.js') });
+    expect(manifest.candidate).toMatchObject({ packageName: '@myschool/sugar-server-hello', service: 'hello', api: '^1.1.0', entry: join(made.dir, 'dist/index.js') });
 
     const pkg = JSON.parse(await readFile(join(made.dir, 'package.json'), 'utf8'));
     expect(pkg.keywords).toEqual(['sugar-server-plugin']);
@@ -48,7 +48,7 @@ describe('sugar-server plugin new', () => {
     await mkdir(join(cwd, 'empty'));
     const made = await scaffoldPlugin({ name: 'school-tools', service: 'tools', dir: 'empty', cwd });
     expect(made).toMatchObject({ dir: join(cwd, 'empty'), service: 'tools' });
-    expect(JSON.parse(await readFile(join(cwd, 'empty/package.json'), 'utf8'))['sugar-server']).toEqual({ service: 'tools', api: '^1.0.0' });
+    expect(JSON.parse(await readFile(join(cwd, 'empty/package.json'), 'utf8'))['sugar-server']).toEqual({ service: 'tools', api: '^1.1.0' });
   });
 
   it.each([

@@ -16,7 +16,7 @@ import type { FeedMirror, MirrorSpec, PublishSpec } from '../feeds/types.js';
 import type { AdminPages } from '../admin-console/pages.js';
 
 /** The plugin API this core provides; manifests name a semver range of it. */
-export const PLUGIN_API_VERSION = '1.0.0';
+export const PLUGIN_API_VERSION = '1.1.0';
 
 export type { Awaitable } from '../awaitable.js';
 import type { Awaitable } from '../awaitable.js';

@@ -50,7 +50,7 @@ describe('readManifest', () => {
     [{ service: 'http', api: '^1.0.0' }, 'service name "http" is reserved for the core'],
     [{ service: 'isolate', api: '^1.0.0' }, 'service name "isolate" is reserved for the core'],
     [{ service: 'x', api: 'banana' }, 'manifest "api" must be a semver range'],
-    [{ service: 'x', api: '^2.0.0' }, 'needs plugin API ^2.0.0, this server provides 1.0.0'],
+    [{ service: 'x', api: '^2.0.0' }, 'needs plugin API ^2.0.0, this server provides 1.1.0'],
     [{ service: 'x', api: '^1.0.0', dependsOn: 'registry' }, 'manifest "dependsOn" must be a list of service names'],
     [{ service: 'x', api: '^1.0.0', dependsOn: ['x'] }, 'cannot depend on itself'],
     ...['blocked', '/', '//x', '/a/../b', '/a//b', '/status', '/feeds/v1/x/', '/metrics'].map((route) =>
