@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshAlgorithms } from '../ssh-algorithms.js';
 import type { SshCall } from './messages.js';
 import { SshProcess } from './parent.js';
+import { ed25519 } from '../ssh-keys.test-support.js';
 
 const SN = 'SHC0123456A';
-
-/** ssh2 writes about one ed25519 key in 256 so that it cannot read it back (a leading zero dropped): draw until it can. */
-function ed25519(): { private: string; public: string } {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && Buffer.from(pair.public.split(' ')[1]!, 'base64').length === 51) return pair;
-  }
-}
 
 const laptopKey = ed25519();
 const strangerKey = ed25519();
