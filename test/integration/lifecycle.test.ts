@@ -76,7 +76,7 @@ listeners = on
     const { rejected } = await daemon.status();
     expect(rejected).toEqual(
       expect.arrayContaining([
-        { package: 'fixture-wrong-api', reason: 'needs plugin API ^2.0.0, this server provides 1.0.0' },
+        { package: 'fixture-wrong-api', reason: 'needs plugin API ^2.0.0, this server provides 1.1.0' },
         { package: 'fixture-no-manifest', reason: expect.stringContaining('no "sugar-server" manifest') },
       ]),
     );
