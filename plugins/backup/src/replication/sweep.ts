@@ -68,16 +68,25 @@ export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: nu
   for await (const item of bucket.list(OBJECTS, signal)) {
     const name = objectNameOf(item.key);
     if (!name || referenced.has(name)) continue;
-    if (now - item.modified < graceMs) young++;
+    if (ageOf(item, now) < graceMs) young++;
     else doomed.push(name);
   }
   const doomedPacks: string[] = [];
   for await (const item of bucket.list(PACKS, signal)) {
     const name = packNameOf(item.key);
     if (!name || packs.has(name)) continue;
-    if (now - item.modified < graceMs) young++;
+    if (ageOf(item, now) < graceMs) young++;
     else doomedPacks.push(name);
   }
   await bucket.delete([...doomed.map(objectKey), ...doomedPacks.map(packKey)], concurrency, signal);
   return { manifests, referenced: referenced.size + packs.size, deleted: doomed, deletedPacks: doomedPacks, young };
+}
+
+/**
+ * An object's age in whole seconds: the gateway's time comes from a
+ * Last-Modified header, which drops the milliseconds a listing keeps, so an
+ * object listed as written later within the same second is not younger than now.
+ */
+function ageOf(item: { modified: number }, now: number): number {
+  return now - Math.floor(item.modified / 1000) * 1000;
 }
