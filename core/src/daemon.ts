@@ -153,6 +153,7 @@ export class Daemon {
       discovery: () => ({ discovery: this.plan.discovery, selection: this.plan.selection }),
       eventLoopLag: () => metrics.eventLoopLag(),
       feeds: () => feeds.summary(),
+      feedsRevision: () => feeds.mirrors.revision(),
       maintenance: () => maintenance.state(),
       fleet: () => fleet.summary(),
     });

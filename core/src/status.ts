@@ -1,7 +1,7 @@
 /**
  * `GET /status`: the server and every discovered plugin. Public, so it shows no
- * secrets (no token, no config values). The JSON is cached until a plugin changes
- * state or the uptime second ticks, so polling it costs one string write.
+ * secrets (no token, no config values). The JSON is cached until a plugin or a
+ * feed changes state or the uptime second ticks, so polling it costs one string write.
  */
 import type { MaintenanceState } from './maintenance.js';
 import type { LagSummary } from './metrics.js';
@@ -31,6 +31,8 @@ export interface StatusSource {
   eventLoopLag(): LagSummary;
   /** Whether feeds are taken signed, what this server publishes, the configuration feed. */
   feeds?(): unknown;
+  /** Grows whenever a feed's state changes (an import, a refresh): the cached document is rebuilt then. */
+  feedsRevision?(): number;
   maintenance?(): MaintenanceState;
   /** This server's id, its check-ins upstream, how many schools check in here. */
   fleet?(): unknown;
@@ -48,7 +50,7 @@ export class StatusBoard {
     const s = this.source;
     const second = Math.floor(now / 1000);
     const config = s.config();
-    const inputs = [s.host.generation, s.state(), config];
+    const inputs = [s.host.generation, s.state(), config, s.feedsRevision?.()];
     if (second !== this.cachedSecond || inputs.some((value, i) => value !== this.cachedFor[i])) {
       this.cached = Buffer.from(JSON.stringify(this.document(now)));
       this.cachedSecond = second;

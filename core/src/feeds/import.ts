@@ -36,15 +36,19 @@ export interface ImportReport {
 export class MirrorRegistry {
   private readonly mirrors = new Map<MirroredFeed, () => void>();
   private readonly appliedListeners = new Set<(mirror: MirroredFeed) => void>();
+  /** Revisions of mirrors removed, plus one for every addition and removal: keeps `revision()` growing. */
+  private retired = 0;
 
   add(mirror: MirroredFeed): void {
     if (this.mirrors.has(mirror)) return;
+    this.retired++;
     this.mirrors.set(mirror, mirror.onApplied((m) => {
       for (const listener of this.appliedListeners) listener(m);
     }));
   }
 
   remove(mirror: MirroredFeed): void {
+    if (this.mirrors.has(mirror)) this.retired += mirror.revision + 1;
     this.mirrors.get(mirror)?.();
     this.mirrors.delete(mirror);
   }
@@ -61,6 +65,13 @@ export class MirrorRegistry {
 
   all(): MirroredFeed[] {
     return [...this.mirrors.keys()];
+  }
+
+  /** Grows whenever a mirror's state changes or the set of mirrors does (the status board's cache key). */
+  revision(): number {
+    let sum = this.retired;
+    for (const mirror of this.mirrors.keys()) sum += mirror.revision;
+    return sum;
   }
 }
 

@@ -95,6 +95,7 @@ export class MirroredFeed implements FeedMirror {
   private keys: KeysDocument | undefined;
   private validators: Validators = { etag: null, lastModified: null };
   private readonly appliedListeners = new Set<(mirror: MirroredFeed) => void>();
+  private revisions = 0;
   private status: { lastAttempt: number | null; lastSuccess: number | null; lastChange: number | null; lastError: { message: string; code: string | null } | null } = {
     lastAttempt: null,
     lastSuccess: null,
@@ -122,6 +123,11 @@ export class MirroredFeed implements FeedMirror {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** Grows whenever what `state()` reports changes, so a reader can cache it until then. */
+  get revision(): number {
+    return this.revisions;
   }
 
   /** Apply the last good copy (if any), then look for news now and every interval. */
@@ -152,6 +158,7 @@ export class MirroredFeed implements FeedMirror {
   }
 
   private announceApplied(): void {
+    this.revisions++;
     for (const listener of this.appliedListeners) {
       try {
         listener(this);
@@ -226,6 +233,7 @@ export class MirroredFeed implements FeedMirror {
       this.status.lastSuccess = now;
       if (changed) this.status.lastChange = now;
     }
+    this.revisions++;
   }
 
   private take(): Promise<() => void> {
@@ -266,6 +274,7 @@ export class MirroredFeed implements FeedMirror {
       const level = isSugarError(err) && TRUST_CODES.has(err.code) ? 'error' : 'warn';
       this.log[level]({ feed: this.spec.name, url: this.where, code: this.status.lastError.code, err }, 'feed not updated; keeping the last good copy');
     }
+    this.revisions++;
     return this.state();
   }
 
