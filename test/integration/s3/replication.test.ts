@@ -10,12 +10,12 @@
 import { lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { generateJournal, Laptop } from 'sugaroid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../../harness/index.js';
 import { Gateway, HAS_GATEWAY } from './gateway.js';
-import { fill, journalTree, School, sha256, treeState, writeSnapshot, type Tree } from './school.js';
+import { fill, journalTree, prose, School, sha256, treeState, writeSnapshot, type Tree } from './school.js';
 
 const LAPTOPS = ['SHC0000000A', 'SHC0000000B', 'SHC0000000C'];
 const FIRST = 'datastore-2026-03-01_20:15';
@@ -254,7 +254,8 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
 
   it('seals objects and manifests with the school key, and restores with it only', async () => {
     const sealed = await school('school-sealed', 'replicate_encryption = on\n');
-    const tree = { ...journalTree('SHC0000000F', 3, 32 * 1024), 'ef/large-entry/data': LARGE };
+    // A text entry too: compressed, then sealed.
+    const tree = { ...journalTree('SHC0000000F', 3, 32 * 1024), 'cd/story/data': prose('sealed story', 64 * 1024), 'ef/large-entry/data': LARGE };
     await writeSnapshot(sealed.users, 'SHC0000000F', FIRST, tree);
     await sealed.start();
     const status = await sealed.replicated();
@@ -263,7 +264,7 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
 
     const keys = await gateway.keys(sealed.bucket, 'school/');
-    // The large file an object of its own, the six small ones in one pack: neither named by a file's digest, neither readable.
+    // The large file an object of its own, the seven small ones in one pack: neither named by a file's digest, neither readable.
     const objects = keys.filter((k) => k.startsWith('school/objects/') || k.startsWith('school/packs/'));
     expect(objects.map((k) => k.split('/')[1])).toEqual(['objects', 'packs']);
     const digests = new Set(Object.values(tree).map(sha256));
@@ -289,6 +290,50 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     const restored = await sealed.restore();
     expect(restored.code).toBe(0);
     expect(await treeState(join(sealed.users, 'SHC0000000F'))).toEqual({ ...original, ...currentFrom(original) });
+  });
+
+  it('stores what shrinks compressed, packed or on its own, what does not as it is, and restores both byte for byte', async () => {
+    const compressed = await school('school-compressed', 'replicate_grace = 0s\n');
+    const story = prose('a story', 100 * 1024);
+    const book = prose('a book', 900 * 1024);
+    const tree = { ...journalTree('texts', 2, 16 * 1024), 'ab/story/data': story, 'cd/book/data': book, 'ef/large-entry/data': LARGE };
+    await writeSnapshot(compressed.users, 'SHC0000000A', FIRST, tree);
+    await compressed.start();
+    expect((await compressed.replicated()).totals).toMatchObject({ sentFiles: Object.keys(tree).length });
+
+    const manifest = JSON.parse(gunzipSync(await gateway.get(compressed.bucket, 'school/laptops/SHC0000000A/20260301T2015Z.json')).toString()) as { version: number };
+    expect(manifest.version).toBe(3);
+    const files = Object.fromEntries((await expectEveryFileStored(compressed.bucket, 'school/laptops/SHC0000000A/20260301T2015Z.json')).map((f) => [f.path, f]));
+    // Text shrinks severalfold, in a pack or as an object of its own; a recording's bytes and a short title go as they are.
+    expect(files['ab/story/data']).toMatchObject({ encoding: 'br', pack: expect.any(String) });
+    expect(files['ab/story/data']!.length).toBeLessThan(story.length / 3);
+    expect(files['cd/book/data']).toMatchObject({ encoding: 'br', size: book.length });
+    expect(files['cd/book/data']).not.toHaveProperty('pack');
+    expect(files['ef/large-entry/data']).not.toHaveProperty('encoding');
+    expect(Object.values(files).filter((f) => f.path.endsWith('/title')).every((f) => f.encoding === undefined)).toBe(true);
+    const objects = await gateway.keys(compressed.bucket, 'school/objects/');
+    expect(objects).toEqual([`${objectKey(book)}.br`, objectKey(LARGE)].sort());
+    expect((await gateway.get(compressed.bucket, `${objectKey(book)}.br`)).length).toBeLessThan(book.length / 3);
+
+    const original = await treeState(join(compressed.users, 'SHC0000000A'));
+    await compressed.daemon!.stop();
+    await rm(compressed.users, { recursive: true, force: true });
+    const restored = await compressed.restore();
+    expect([restored.code, restored.stderr]).toEqual([0, '']);
+    expect(await treeState(join(compressed.users, 'SHC0000000A'))).toEqual({ ...original, ...currentFrom(original) });
+
+    // A lost index is rebuilt knowing which contents are compressed: a later snapshot of the same files sends only its new one.
+    await rm(join(compressed.root, 'var/lib/sugar-server/backup/replication/objects'), { force: true });
+    const { 'cd/book/data': _gone, ...rest } = tree;
+    await writeSnapshot(compressed.users, 'SHC0000000A', SECOND, { ...rest, 'cd/new-entry/data': prose('new', 2000) });
+    await compressed.start();
+    expect((await compressed.replicated()).totals).toMatchObject({ sentFiles: 1, skippedFiles: Object.keys(rest).length });
+    await expectEveryFileStored(compressed.bucket, 'school/laptops/SHC0000000A/20260302T2015Z.json');
+
+    // Once no snapshot names the book, the sweep deletes its compressed object; the recording, still named, stays.
+    await rm(join(compressed.users, 'SHC0000000A', FIRST), { recursive: true });
+    expect((await compressed.replication('POST')).lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: 1 });
+    expect(await gateway.keys(compressed.bucket, 'school/objects/')).toEqual([objectKey(LARGE)]);
   });
 
   it('keeps backing up while the bucket cannot be reached, reports why, and replicates once it can', async () => {
@@ -430,6 +475,7 @@ interface StoredFile {
   pack?: string;
   offset?: number;
   length?: number;
+  encoding?: 'br';
 }
 
 /** The files a plain manifest in the bucket names. */
@@ -438,13 +484,14 @@ async function manifestFiles(bucket: string, key: string): Promise<StoredFile[]>
   return manifest.entries.filter((e) => e.type === 'file');
 }
 
-/** Every file a plain manifest names, read back where it says (a pack's range or an object) and checked against its digest. */
+/** Every file a plain manifest names, read back where it says (a pack's range or an object), decompressed when stored so, and checked against its digest. */
 async function expectEveryFileStored(bucket: string, key: string): Promise<StoredFile[]> {
   const files = await manifestFiles(bucket, key);
   for (const file of files) {
-    const body = file.pack === undefined
-      ? await gateway.get(bucket, `school/objects/${file.sha256.slice(0, 2)}/${file.sha256}`)
+    const stored = file.pack === undefined
+      ? await gateway.get(bucket, `school/objects/${file.sha256.slice(0, 2)}/${file.sha256}${file.encoding ? `.${file.encoding}` : ''}`)
       : await gateway.getRange(bucket, packKey(file.pack), file.offset!, file.length!);
+    const body = file.encoding === 'br' ? brotliDecompressSync(stored) : stored;
     expect(sha256(body), file.path).toBe(file.sha256);
     expect(body.length, file.path).toBe(file.size);
   }

@@ -137,7 +137,25 @@ export function journalTree(seed: string, count: number, bytes: number): Tree {
   return tree;
 }
 
-/** `bytes` of pseudo-random data from `seed` (incompressible, reproducible). */
+const WORDS = 'the a school laptop journal write paint turtle music story draw sun river tree learn share friend child book play'.split(' ');
+
+/** `bytes` of words chosen by `seed`, as a Write document holds them: text that compresses. */
+export function prose(seed: string, bytes: number): Buffer {
+  const words: string[] = [];
+  let length = 0;
+  let block = createHash('sha256').update(seed).digest();
+  while (length < bytes) {
+    for (const byte of block) {
+      const word = WORDS[byte % WORDS.length]!;
+      words.push(word);
+      length += word.length + 1;
+    }
+    block = createHash('sha256').update(block).digest();
+  }
+  return Buffer.from(words.join(' ')).subarray(0, bytes);
+}
+
+/** `bytes` of pseudo-random data from `seed` (incompressible, reproducible): a recording or photo. */
 export function fill(seed: string, bytes: number): Buffer {
   const out = Buffer.alloc(bytes);
   let block = createHash('sha256').update(seed).digest();

@@ -58,9 +58,9 @@ export class Bucket {
     }
   }
 
-  /** Write a body of `size` bytes from a stream; in parts when large. */
-  async upload(key: string, body: Readable, size: number, signal?: AbortSignal): Promise<void> {
-    if (size < MULTIPART_FROM) {
+  /** Write a body of `size` bytes from a stream; in parts when large, or when its size is unknown (a compressed body) and it turns out large. */
+  async upload(key: string, body: Readable, size: number | undefined, signal?: AbortSignal): Promise<void> {
+    if (size !== undefined && size < MULTIPART_FROM) {
       await this.client.send(new PutObjectCommand({ Bucket: this.target.bucket, Key: this.full(key), Body: body, ContentLength: size }), { abortSignal: signal });
       return;
     }

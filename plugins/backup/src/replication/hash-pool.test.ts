@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built pool: its threads run the compiled hash-worker.js beside it (`npm test` builds first).
 import { HashPool } from '../../dist/replication/hash-pool.js';
@@ -35,6 +36,22 @@ describe('the hash pool', () => {
     // Many files at once come back in the order asked, in batches over the threads.
     const many = await pool.hashMany(['large', 'small', 'empty', 'small'].map((name) => join(dir, name)), 512 * 1024, [files.large.length, 3000, 0, 3000]);
     expect(many).toEqual([large, small, empty, small]);
+  });
+
+  it('hands back small files compressed when they shrink, and as they are when they do not', async () => {
+    const compressing = new HashPool(1, true);
+    try {
+      const files = { text: Buffer.from('the turtle draws a river by the school '.repeat(2000)), photo: randomBytes(100_000) };
+      for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), body);
+      const [text, photo] = await compressing.hashMany([join(dir, 'text'), join(dir, 'photo')], 512 * 1024);
+      const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+      expect(text).toMatchObject({ digest: sha256(files.text), size: files.text.length, encoding: 'br' });
+      expect(text!.bytes!.length).toBeLessThan(files.text.length / 10);
+      expect(brotliDecompressSync(text!.bytes!)).toEqual(files.text);
+      expect(photo).toEqual({ digest: sha256(files.photo), size: files.photo.length, bytes: files.photo });
+    } finally {
+      await compressing.close();
+    }
   });
 
   it('walks a snapshot in a thread: folders before what they hold, with modes, times and sizes', async () => {

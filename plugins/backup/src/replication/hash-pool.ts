@@ -6,6 +6,7 @@
  * small files.
  */
 import { Worker } from 'node:worker_threads';
+import type { Encoding } from './encoding.js';
 import type { PoolAnswer, PoolRequest } from './hash-worker.js';
 import type { FoundEntry } from './manifest.js';
 
@@ -15,9 +16,10 @@ export interface FileDigest {
   readonly size: number;
 }
 
-/** A file's digest, and its bytes when it was smaller than asked. */
+/** A file's digest, and its bytes as they are to be stored when it was smaller than asked (compressed when `encoding` says). */
 export interface HashedFile extends FileDigest {
   readonly bytes?: Buffer;
+  readonly encoding?: Encoding;
 }
 
 interface Job {
@@ -36,7 +38,11 @@ export class HashPool {
   private readonly queue: Job[] = [];
   private closed = false;
 
-  constructor(private readonly threads: number) {}
+  /** `compress`: kept bytes come back compressed when they shrink (see encoding.ts). */
+  constructor(
+    private readonly threads: number,
+    private readonly compress = false,
+  ) {}
 
   /** The file's sha256 and size; its bytes too when it is smaller than `keepBelow`. */
   async hash(path: string, keepBelow = 0): Promise<HashedFile> {
@@ -72,7 +78,7 @@ export class HashPool {
   }
 
   private async batch(paths: readonly string[], keepBelow: number): Promise<HashedFile[]> {
-    return unpack((await this.run({ paths, keepBelow })) as Extract<PoolAnswer, { results: unknown }>);
+    return unpack((await this.run({ paths, keepBelow, compress: this.compress })) as Extract<PoolAnswer, { results: unknown }>);
   }
 
   private run(request: PoolRequest): Promise<PoolAnswer> {
@@ -128,10 +134,10 @@ export class HashPool {
 function unpack({ results, bytes }: Extract<PoolAnswer, { results: unknown }>): HashedFile[] {
   const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
-  return results.map(({ digest, size, kept }) => {
-    if (!kept) return { digest, size };
-    const file = { digest, size, bytes: all.subarray(at, at + size) };
-    at += size;
-    return file;
+  return results.map(({ digest, size, stored, encoding }) => {
+    if (stored === undefined) return { digest, size };
+    const bytes = all.subarray(at, at + stored);
+    at += stored;
+    return encoding ? { digest, size, bytes, encoding } : { digest, size, bytes };
   });
 }

@@ -4,17 +4,27 @@
  * a snapshot's walk, and the sha256 of each file of a batch. Files smaller
  * than `keepBelow` come back with their bytes, all of a batch in one buffer
  * that is moved, not copied: a packed file is read once, and the pack holds
- * exactly the bytes that were hashed.
+ * exactly the bytes that were hashed (compressed here when `compress` is set
+ * and they shrink).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { encodeSmallSync, type Encoding } from './encoding.js';
 import { walkSnapshotSync, type FoundEntry } from './manifest.js';
 
-export type PoolRequest = { readonly walk: string } | { readonly paths: readonly string[]; readonly keepBelow: number };
+export type PoolRequest = { readonly walk: string } | { readonly paths: readonly string[]; readonly keepBelow: number; readonly compress: boolean };
+
+/** One file hashed; `stored` bytes of the batch's buffer are its own when it was kept (`encoding` when compressed). */
+export interface HashResult {
+  readonly digest: string;
+  readonly size: number;
+  readonly stored?: number;
+  readonly encoding?: Encoding;
+}
 
 export type PoolAnswer =
-  | { readonly results: { digest: string; size: number; kept: boolean }[]; readonly bytes: Uint8Array }
+  | { readonly results: HashResult[]; readonly bytes: Uint8Array }
   | { readonly entries: FoundEntry[] }
   | { readonly error: string };
 
@@ -24,7 +34,7 @@ const scratch = Buffer.allocUnsafeSlow(CHUNK);
 parentPort!.on('message', (request: PoolRequest) => {
   try {
     if ('walk' in request) return parentPort!.postMessage({ entries: walkSnapshotSync(request.walk) } satisfies PoolAnswer);
-    const { results, bytes } = hashBatch(request.paths, request.keepBelow);
+    const { results, bytes } = hashBatch(request.paths, request.keepBelow, request.compress);
     parentPort!.postMessage({ results, bytes } satisfies PoolAnswer, [bytes.buffer]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -32,8 +42,8 @@ parentPort!.on('message', (request: PoolRequest) => {
   }
 });
 
-function hashBatch(paths: readonly string[], keepBelow: number) {
-  const results: { digest: string; size: number; kept: boolean }[] = [];
+function hashBatch(paths: readonly string[], keepBelow: number, compress: boolean) {
+  const results: HashResult[] = [];
   const kept: Buffer[] = [];
   let keptBytes = 0;
   for (const path of paths) {
@@ -49,12 +59,16 @@ function hashBatch(paths: readonly string[], keepBelow: number) {
         if (size + read < keepBelow) parts.push(Buffer.from(scratch.subarray(0, read)));
         size += read;
       }
-      const keep = size < keepBelow;
-      if (keep) {
-        kept.push(...parts);
-        keptBytes += size;
+      const digest = hash.digest('hex');
+      if (size >= keepBelow) {
+        results.push({ digest, size });
+        continue;
       }
-      results.push({ digest: hash.digest('hex'), size, kept: keep });
+      const plain = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      const { bytes, encoding } = compress ? encodeSmallSync(plain) : { bytes: plain, encoding: undefined };
+      kept.push(bytes);
+      keptBytes += bytes.length;
+      results.push(encoding ? { digest, size, stored: bytes.length, encoding } : { digest, size, stored: bytes.length });
     } finally {
       closeSync(fd);
     }

@@ -14,8 +14,8 @@ import { listManifests } from './sweep.js';
 
 export async function* storedInBucket(bucket: Bucket, sealing: Sealing, signal?: AbortSignal): AsyncGenerator<Stored> {
   for await (const item of bucket.list(OBJECTS, signal)) {
-    const name = objectNameOf(item.key);
-    if (name) yield { name, at: null };
+    const object = objectNameOf(item.key);
+    if (object) yield { ...object, at: null };
   }
   for (const [serial, list] of await listManifests(bucket, signal)) {
     for (const { snapshot, key } of list) {
@@ -24,7 +24,8 @@ export async function* storedInBucket(bucket: Bucket, sealing: Sealing, signal?:
       const manifest = parseManifest(manifestText(sealing.openBuffer(stored)), { serial, snapshot });
       for (const entry of manifest.entries) {
         if (entry.type !== 'file' || entry.pack === undefined) continue;
-        yield { name: sealing.objectName(entry.sha256), at: { pack: entry.pack, offset: entry.offset!, length: entry.length! } };
+        const at = { pack: entry.pack, offset: entry.offset!, length: entry.length! };
+        yield entry.encoding ? { name: sealing.objectName(entry.sha256), at, encoding: entry.encoding } : { name: sealing.objectName(entry.sha256), at };
       }
     }
   }

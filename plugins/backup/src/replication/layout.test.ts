@@ -7,7 +7,10 @@ const NAME = 'ab'.repeat(32);
 describe('replication layout', () => {
   it('names objects and packs by their first two hex digits and manifests by laptop and time', () => {
     expect(objectKey(NAME)).toBe(`objects/ab/${NAME}`);
-    expect(objectNameOf(`objects/ab/${NAME}`)).toBe(NAME);
+    expect(objectNameOf(`objects/ab/${NAME}`)).toEqual({ name: NAME });
+    expect(objectKey(NAME, 'br')).toBe(`objects/ab/${NAME}.br`);
+    expect(objectNameOf(`objects/ab/${NAME}.br`)).toEqual({ name: NAME, encoding: 'br' });
+    expect(objectNameOf(`objects/ab/${NAME}.gz`)).toBeNull();
     expect(objectNameOf(`objects/cd/${NAME}`)).toBeNull();
     expect(objectNameOf('objects/ab/not-hex')).toBeNull();
     expect(packKey(NAME)).toBe(`packs/ab/${NAME}`);

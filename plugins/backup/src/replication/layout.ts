@@ -2,7 +2,7 @@
  * Where things live under the school's prefix:
  *
  * ```
- * objects/<2 hex>/<name>            one large file's bytes, stored once however many snapshots hold it
+ * objects/<2 hex>/<name>[.br]       one large file's bytes, stored once however many snapshots hold it (.br: compressed)
  * packs/<2 hex>/<sha256>            small files' bytes, one after another, each stored once
  * laptops/<SN>/<timestamp>.json     one snapshot: its files' paths, modes, times, sizes, digests and where their bytes are
  * ```
@@ -15,6 +15,8 @@
  */
 import { isSerial } from 'sugar-server-registry';
 import { snapshotName, snapshotTime } from '../laptop-folder.js';
+import type { Encoding } from './encoding.js';
+import type { ObjectRef } from './object-index.js';
 
 export const OBJECTS = 'objects/';
 export const LAPTOPS = 'laptops/';
@@ -27,14 +29,20 @@ export const PACK_SIZE = 4 * 1024 * 1024;
 
 const NAME = /^[0-9a-f]{64}$/;
 
-export function objectKey(name: string): string {
-  return `${OBJECTS}${name.slice(0, 2)}/${name}`;
+/**
+ * A compressed object has a key of its own: the same content stored as it is
+ * (by an older release, or before a lost index was rebuilt) is another object,
+ * never overwritten with bytes its manifests do not expect.
+ */
+export function objectKey(name: string, encoding?: Encoding): string {
+  return `${OBJECTS}${name.slice(0, 2)}/${name}${encoding ? `.${encoding}` : ''}`;
 }
 
-/** The object name in an `objects/` key, or null for anything else. */
-export function objectNameOf(key: string): string | null {
-  const match = /^objects\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
-  return match && match[2]!.startsWith(match[1]!) && NAME.test(match[2]!) ? match[2]! : null;
+/** The object an `objects/` key names, or null for anything else. */
+export function objectNameOf(key: string): ObjectRef | null {
+  const match = /^objects\/([0-9a-f]{2})\/([0-9a-f]{64})(\.br)?$/.exec(key);
+  if (!match || !match[2]!.startsWith(match[1]!) || !NAME.test(match[2]!)) return null;
+  return match[3] ? { name: match[2]!, encoding: 'br' } : { name: match[2]! };
 }
 
 export function packKey(name: string): string {

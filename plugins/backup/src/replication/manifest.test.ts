@@ -21,12 +21,19 @@ describe('manifests', () => {
     expect(parseManifest(manifest(1, {}), SNAPSHOT).version).toBe(1);
   });
 
+  it('read files stored compressed (version 3), and refuse an encoding they do not know or one in an older version', () => {
+    expect(parseManifest(manifest(3, { pack: PACK, offset: 10, length: 3, encoding: 'br' }), SNAPSHOT).entries[1]).toMatchObject({ encoding: 'br' });
+    expect(parseManifest(manifest(3, { encoding: 'br' }), SNAPSHOT).entries[1]).toMatchObject({ encoding: 'br' });
+    expect(() => parseManifest(manifest(3, { encoding: 'zstd' }), SNAPSHOT)).toThrow('manifest entry ab/data: unknown encoding "zstd"');
+    expect(() => parseManifest(manifest(2, { encoding: 'br' }), SNAPSHOT)).toThrow('unknown encoding "br"');
+  });
+
   it('refuse a bad location, a pack in a version 1 manifest and unknown versions', () => {
     for (const bad of [{ pack: 'not hex', offset: 0, length: 3 }, { pack: PACK, offset: -1, length: 3 }, { pack: PACK, offset: 0 }, { pack: PACK, offset: 0, length: 1.5 }]) {
       expect(() => parseManifest(manifest(2, bad), SNAPSHOT), JSON.stringify(bad)).toThrow('bad pack, offset or length');
     }
     expect(() => parseManifest(manifest(1, { pack: PACK, offset: 0, length: 3 }), SNAPSHOT)).toThrow('bad pack, offset or length');
-    expect(() => parseManifest(manifest(3, {}), SNAPSHOT)).toThrow('manifest version 3 is not one of 1, 2');
+    expect(() => parseManifest(manifest(4, {}), SNAPSHOT)).toThrow('manifest version 4 is not one of 1, 2, 3');
   });
 
   it('are stored gzipped, and plain ones (before packs) still read', async () => {

@@ -3,24 +3,30 @@
  * mode and time, and for each file its size, sha256 and where its bytes are
  * (a blob in a pack, or else an object of its own). Written last, and only if
  * absent, so a manifest in the bucket always names objects already there.
- * Version 1 manifests (before packs) name objects only; they are still read.
+ * Version 3 adds `encoding` to a file stored compressed; an older release
+ * refuses it by its version rather than restoring compressed bytes as they
+ * are. Versions 1 (before packs) and 2 (before compression) are still read.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import { join } from 'node:path';
+import { ENCODINGS, type Encoding } from './encoding.js';
 
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 /** Versions restore and the sweep read. */
-const READABLE = new Set([1, 2]);
+const READABLE = new Set([1, 2, 3]);
 
 export type ManifestEntry =
   | { readonly type: 'dir'; readonly path: string; readonly mode: number; readonly mtime: number }
   | FileEntry
   | { readonly type: 'symlink'; readonly path: string; readonly mtime: number; readonly target: string };
 
-/** A file: in pack `pack`, `length` stored bytes from `offset`; without `pack`, the object named by its sha256. */
+/**
+ * A file: in pack `pack`, `length` stored bytes from `offset`; without `pack`,
+ * the object named by its sha256. `encoding`: stored compressed.
+ */
 export interface FileEntry {
   readonly type: 'file';
   readonly path: string;
@@ -31,10 +37,11 @@ export interface FileEntry {
   readonly pack?: string;
   readonly offset?: number;
   readonly length?: number;
+  readonly encoding?: Encoding;
 }
 
 export interface Manifest {
-  readonly version: 1 | typeof MANIFEST_VERSION;
+  readonly version: 1 | 2 | typeof MANIFEST_VERSION;
   readonly serial: string;
   readonly snapshot: string;
   /** The snapshot folder's own mode and time. */
@@ -140,6 +147,7 @@ export function parseManifest(text: string, expected: { serial: string; snapshot
     }
     if (entry.type === 'file' && !(Number.isSafeInteger(entry.size) && entry.size >= 0 && SHA256.test(entry.sha256))) throw new Error(`manifest entry ${path}: bad size or digest`);
     if (entry.type === 'file' && entry.pack !== undefined && (data.version === 1 || !isBlob(entry))) throw new Error(`manifest entry ${path}: bad pack, offset or length`);
+    if (entry.type === 'file' && entry.encoding !== undefined && (data.version! < 3 || !ENCODINGS.has(entry.encoding))) throw new Error(`manifest entry ${path}: unknown encoding ${JSON.stringify(entry.encoding)}`);
     if (entry.type === 'symlink' && typeof entry.target !== 'string') throw new Error(`manifest entry ${path}: bad symlink target`);
     if (!['dir', 'file', 'symlink'].includes(entry.type)) throw new Error(`manifest entry ${path}: unknown type`);
   }

@@ -55,17 +55,46 @@ describe('the index of objects in the bucket', () => {
   it('keeps where each blob is in its pack across opens, and forgets the blobs of a deleted pack', async () => {
     const file = join(dir, 'packs');
     const first = await ObjectIndex.open(file, ID, listed(name(1), { name: name(2), at: { pack: PACK, offset: 0, length: 40 } }));
-    expect(first.index.get(name(1))).toBeNull();
-    expect(first.index.get(name(2))).toEqual({ pack: PACK, offset: 0, length: 40 });
+    expect(first.index.get(name(1))).toEqual({ at: null });
+    expect(first.index.get(name(2))).toEqual({ at: { pack: PACK, offset: 0, length: 40 } });
     await first.index.add({ name: name(3), at: { pack: OTHER_PACK, offset: 0, length: 7 } }, { name: name(4), at: { pack: OTHER_PACK, offset: 7, length: 0 } });
     // Content already known keeps its first location.
     await first.index.add({ name: name(2), at: { pack: OTHER_PACK, offset: 7, length: 40 } });
     await first.index.close();
     const again = await ObjectIndex.open(file, ID, notListed);
-    expect([1, 2, 3, 4, 5].map((i) => again.index.get(name(i)))).toEqual([null, { pack: PACK, offset: 0, length: 40 }, { pack: OTHER_PACK, offset: 0, length: 7 }, { pack: OTHER_PACK, offset: 7, length: 0 }, undefined]);
-    await again.index.remove([name(1)], [OTHER_PACK], ID);
+    expect([1, 2, 3, 4, 5].map((i) => again.index.get(name(i))?.at)).toEqual([null, { pack: PACK, offset: 0, length: 40 }, { pack: OTHER_PACK, offset: 0, length: 7 }, { pack: OTHER_PACK, offset: 7, length: 0 }, undefined]);
+    await again.index.remove([{ name: name(1) }], [OTHER_PACK], ID);
     expect([1, 2, 3, 4].map((i) => again.index.has(name(i)))).toEqual([false, true, false, false]);
     await again.index.close();
     expect(await readFile(file, 'utf8')).toBe(`${ID}\n${name(2)} ${PACK} 0 40\n`);
+  });
+
+  it('keeps which contents are stored compressed, objects and blobs, and forgets an object only in the encoding the sweep deleted', async () => {
+    const file = join(dir, 'encodings');
+    const first = await ObjectIndex.open(file, ID, listed({ name: name(1), at: null, encoding: 'br' }, name(2)));
+    await first.index.add({ name: name(3), at: { pack: PACK, offset: 0, length: 9 }, encoding: 'br' }, { name: name(4), at: { pack: PACK, offset: 9, length: 5 } });
+    await first.index.close();
+    expect(await readFile(file, 'utf8')).toBe(`${ID}\n${name(1)} br\n${name(2)}\n${name(3)} ${PACK} 0 9 br\n${name(4)} ${PACK} 9 5\n`);
+    const again = await ObjectIndex.open(file, ID, notListed);
+    expect([1, 2, 3, 4].map((i) => again.index.get(name(i)))).toEqual([
+      { at: null, encoding: 'br' },
+      { at: null },
+      { at: { pack: PACK, offset: 0, length: 9 }, encoding: 'br' },
+      { at: { pack: PACK, offset: 9, length: 5 } },
+    ]);
+    // The sweep deleted the plain copy of 1 and the compressed copy of 2: neither is what the index holds.
+    await again.index.remove([{ name: name(1) }, { name: name(2), encoding: 'br' }], [], ID);
+    expect(again.index.has(name(1)) && again.index.has(name(2))).toBe(true);
+    await again.index.remove([{ name: name(1), encoding: 'br' }], [], ID);
+    expect(again.index.has(name(1))).toBe(false);
+    await again.index.close();
+  });
+
+  it('skips lines of an encoding it does not know', async () => {
+    const file = join(dir, 'unknown-encoding');
+    await writeFile(file, `${ID}\n${name(1)} zstd\n${name(2)} ${PACK} 0 9 xz\n${name(3)} br\n`);
+    const opened = await ObjectIndex.open(file, ID, notListed);
+    expect([1, 2, 3].map((i) => opened.index.has(name(i)))).toEqual([false, false, true]);
+    await opened.index.close();
   });
 });

@@ -43,6 +43,8 @@ export const replicationOptions = {
   replicate_rate: option.size(0),
   /** When replication may send: `mon-fri 20:00-24:00 00:00-06:00; sat,sun 00:00-24:00` (server local time); unset: always. */
   replicate_windows: makeOption(parseWindows, NO_WINDOWS),
+  /** Store files that shrink brotli-compressed (judged by a sample: recordings and photos go as they are). */
+  replicate_compression: option.flag(true),
   /** Encrypt every object (AES-256-GCM) with the school's key before it leaves the server. */
   replicate_encryption: option.flag(false),
   /** The school's replication key (32 random bytes as hex, mode 0600); made on first start when missing. Without it nothing can be restored. */

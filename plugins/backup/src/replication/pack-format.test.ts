@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { encodeSmallSync } from './encoding.js';
 import { buildPack, openBlob } from './pack-format.js';
 import { PLAIN, Sealed, type Sealing } from './sealing.js';
 
@@ -46,6 +47,19 @@ describe('packs of small files', () => {
       expect(openBlob(sealing, range(3).subarray(0, 100), expected(3))).toEqual({ ok: false, detail: `the pack ends ${expected(3).length - 100} bytes short of it` });
       const wrong = openBlob(sealing, range(0), { ...expected(0), sha256: sha256(Buffer.from('another file')) });
       expect(!wrong.ok && wrong.detail).toMatch(/bytes do not match the manifest/);
+    }
+  });
+
+  it('hold compressed blobs that open, decompress and check against the plain file, and report one that does not decompress', () => {
+    const text = Buffer.from('a story about the river and the school '.repeat(500));
+    const encoded = encodeSmallSync(text);
+    expect(encoded.encoding).toBe('br');
+    for (const sealing of [PLAIN, new Sealed(randomBytes(32))]) {
+      const pack = buildPack([sealing.sealBuffer(encoded.bytes), sealing.sealBuffer(Buffer.from('not brotli'))]);
+      const range = (i: number) => pack.body.subarray(pack.locations[i]!.offset, pack.locations[i]!.offset + pack.locations[i]!.length);
+      expect(openBlob(sealing, range(0), { length: pack.locations[0]!.length, sha256: sha256(text), size: text.length, encoding: 'br' })).toEqual({ ok: true, plain: text });
+      const bad = openBlob(sealing, range(1), { length: pack.locations[1]!.length, sha256: sha256(text), size: text.length, encoding: 'br' });
+      expect(!bad.ok && bad.detail).toMatch(/^it does not decompress \(br: /);
     }
   });
 });

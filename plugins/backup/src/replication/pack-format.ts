@@ -1,11 +1,13 @@
 /**
  * A pack as stored: blobs one after another, nothing between them, each one
- * file's bytes sealed on its own (as they are, without encryption). Its name
+ * file's bytes (compressed when they shrink) sealed on its own (as they are,
+ * without encryption). Its name
  * is the sha256 of the stored bytes, so a pack read whole can be checked, and
  * a sealed pack's name says nothing about the files in it. Where each blob is
  * goes in the manifests and the local index, not in the pack.
  */
 import { createHash } from 'node:crypto';
+import { decodeBuffer, type Encoding } from './encoding.js';
 import type { BlobLocation } from './object-index.js';
 import type { Sealing } from './sealing.js';
 
@@ -34,16 +36,23 @@ export function buildPack(sealedBlobs: readonly (Buffer | readonly Buffer[])[]):
 export type OpenedBlob = { ok: true; plain: Buffer } | { ok: false; detail: string };
 
 /**
- * The plain bytes of a blob read back (`stored`, its range of the pack), checked
- * against the sha256 and size the manifest names; otherwise why not.
+ * The plain bytes of a blob read back (`stored`, its range of the pack),
+ * opened, decompressed when `encoding` says, and checked against the sha256
+ * and size the manifest names; otherwise why not.
  */
-export function openBlob(sealing: Sealing, stored: Buffer, expected: { length: number; sha256: string; size: number }): OpenedBlob {
+export function openBlob(sealing: Sealing, stored: Buffer, expected: { length: number; sha256: string; size: number; encoding?: Encoding }): OpenedBlob {
   if (stored.length !== expected.length) return { ok: false, detail: `the pack ends ${expected.length - stored.length} bytes short of it` };
-  let plain: Buffer;
+  let opened: Buffer;
   try {
-    plain = sealing.openBuffer(stored);
+    opened = sealing.openBuffer(stored);
   } catch (err) {
     return { ok: false, detail: sealing.encrypted ? `it does not open with this school's key (${(err as Error).message})` : (err as Error).message };
+  }
+  let plain: Buffer;
+  try {
+    plain = decodeBuffer(opened, expected.encoding, expected.size);
+  } catch (err) {
+    return { ok: false, detail: `it does not decompress (${expected.encoding}: ${(err as Error).message})` };
   }
   const digest = createHash('sha256').update(plain).digest('hex');
   if (digest !== expected.sha256 || plain.length !== expected.size) return { ok: false, detail: mismatch(digest, plain.length, expected.sha256, expected.size) };

@@ -8,6 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Bucket } from './bucket.js';
+import type { Encoding } from './encoding.js';
 import { packKey, PACK_SIZE } from './layout.js';
 import { buildPack, type BuiltPack } from './pack-format.js';
 import type { BlobLocation, ObjectIndex } from './object-index.js';
@@ -31,6 +32,7 @@ export interface PackDeps {
 
 interface Pending {
   readonly name: string;
+  readonly encoding?: Encoding;
   /** The sealed blob, in pieces. */
   readonly parts: Buffer[];
   readonly length: number;
@@ -41,13 +43,13 @@ interface Pending {
 /** What went up. */
 export interface PackCounts {
   packs: number;
-  /** Plain bytes of the blobs. */
-  plainBytes: number;
+  /** Bytes of the blobs before sealing (compressed, for those stored so). */
+  blobBytes: number;
   blobs: number;
 }
 
 export class PackWriter {
-  readonly counts: PackCounts = { packs: 0, plainBytes: 0, blobs: 0 };
+  readonly counts: PackCounts = { packs: 0, blobBytes: 0, blobs: 0 };
   private open: Pending[] = [];
   private openBytes = 0;
   private readonly sending = new Set<Promise<void>>();
@@ -64,16 +66,16 @@ export class PackWriter {
     if (this.failure) throw this.failure.err;
   }
 
-  /** Add the blob of content `name` (plain bytes `plain`); resolves with where it is once its pack is acknowledged. */
-  add(name: string, plain: Buffer): Promise<BlobLocation> {
-    const parts = this.deps.sealing.sealParts(plain);
+  /** Add the blob of content `name` (`bytes` as stored before sealing, `encoding` when compressed); resolves with where it is once its pack is acknowledged. */
+  add(name: string, bytes: Buffer, encoding?: Encoding): Promise<BlobLocation> {
+    const parts = this.deps.sealing.sealParts(bytes);
     const length = parts.reduce((sum, part) => sum + part.length, 0);
-    const located = new Promise<BlobLocation>((resolve, reject) => this.open.push({ name, parts, length, resolve, reject }));
+    const located = new Promise<BlobLocation>((resolve, reject) => this.open.push({ name, encoding, parts, length, resolve, reject }));
     // Rejections are the caller's when it awaits; a blob whose pack failed and that nobody awaits is not an unhandled one.
     located.catch(() => {});
     this.openBytes += length;
     this.counts.blobs++;
-    this.counts.plainBytes += plain.length;
+    this.counts.blobBytes += bytes.length;
     if (this.openBytes >= (this.deps.packSize ?? PACK_SIZE)) this.send();
     return located;
   }
@@ -100,7 +102,7 @@ export class PackWriter {
         deps.checkWindow();
         await deps.bucket.upload(packKey(pack.name), deps.throttle.pace(Readable.from([pack.body], { objectMode: false }), this.signal), pack.body.length, this.signal);
       }, this.signal, deps.onRetry);
-      await deps.index.add(...blobs.map((blob, i) => ({ name: blob.name, at: pack.locations[i]! })));
+      await deps.index.add(...blobs.map((blob, i) => (blob.encoding ? { name: blob.name, at: pack.locations[i]!, encoding: blob.encoding } : { name: blob.name, at: pack.locations[i]! })));
       this.counts.packs++;
       blobs.forEach((blob, i) => blob.resolve(pack.locations[i]!));
     } catch (err) {

@@ -20,6 +20,7 @@ import { BackupErrors } from '../errors.js';
 import { linkTree } from '../hardlink-copy.js';
 import { CURRENT, LATEST } from '../laptop-folder.js';
 import type { Bucket } from './bucket.js';
+import { DecodeError, decodeStream } from './encoding.js';
 import { objectKey, packKey } from './layout.js';
 import { manifestText, parseManifest, type FileEntry, type Manifest } from './manifest.js';
 import { mismatch, openBlob } from './pack-format.js';
@@ -197,11 +198,11 @@ type Fetched = 'ok' | { problem: RestoreProblem['problem']; detail: string };
 
 /** Where a file's bytes are, in words. */
 function whereIs(sealing: Sealing, file: FileEntry): string {
-  return file.pack === undefined ? `object ${objectKey(sealing.objectName(file.sha256))}` : `${file.length} bytes at ${file.offset} of pack ${packKey(file.pack)}`;
+  return file.pack === undefined ? `object ${objectKey(sealing.objectName(file.sha256), file.encoding)}` : `${file.length} bytes at ${file.offset} of pack ${packKey(file.pack)}`;
 }
 
 function fetchFile(bucket: Bucket, sealing: Sealing, file: FileEntry, target: string): Promise<Fetched> {
-  if (file.pack === undefined) return fetchObject(bucket, sealing, sealing.objectName(file.sha256), file.sha256, file.size, target);
+  if (file.pack === undefined) return fetchObject(bucket, sealing, file, target);
   return fetchBlob(bucket, sealing, file, target);
 }
 
@@ -209,18 +210,19 @@ function fetchFile(bucket: Bucket, sealing: Sealing, file: FileEntry, target: st
 async function fetchBlob(bucket: Bucket, sealing: Sealing, file: FileEntry, target: string): Promise<Fetched> {
   const stored = await withRetries(() => bucket.getRange(packKey(file.pack!), file.offset!, file.length!));
   if (!stored) return { problem: 'missing', detail: 'the bucket has no such pack' };
-  const opened = openBlob(sealing, stored, { length: file.length!, sha256: file.sha256, size: file.size });
+  const opened = openBlob(sealing, stored, { length: file.length!, sha256: file.sha256, size: file.size, encoding: file.encoding });
   if (!opened.ok) return { problem: 'corrupt', detail: opened.detail };
   await writeFile(target, opened.plain, { mode: 0o600, flag: 'wx' });
   return 'ok';
 }
 
-/** Download, open (decrypt) and check one object into `target`; on any mismatch nothing stays at `target`. */
-async function fetchObject(bucket: Bucket, sealing: Sealing, name: string, sha256: string, size: number, target: string): Promise<Fetched> {
+/** Download, open (decrypt), decompress and check one object into `target`; on any mismatch nothing stays at `target`. */
+async function fetchObject(bucket: Bucket, sealing: Sealing, file: FileEntry, target: string): Promise<Fetched> {
+  const { sha256, size, encoding } = file;
   const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
   try {
     const found = await withRetries(async () => {
-      const body = await bucket.get(objectKey(name));
+      const body = await bucket.get(objectKey(sealing.objectName(sha256), encoding));
       if (!body) return false;
       await pipeline(body, createWriteStream(temp, { mode: 0o600 }));
       return true;
@@ -236,10 +238,11 @@ async function fetchObject(bucket: Bucket, sealing: Sealing, name: string, sha25
       },
     });
     try {
-      await pipeline(await sealing.openFile(temp), counter, createWriteStream(target, { mode: 0o600 }));
+      await pipeline(decodeStream(await sealing.openFile(temp), encoding, size), counter, createWriteStream(target, { mode: 0o600 }));
     } catch (err) {
       await rm(target, { force: true });
-      return { problem: 'corrupt', detail: sealing.encrypted ? `it does not open with this school's key (${(err as Error).message})` : (err as Error).message };
+      const detail = sealing.encrypted && !(err instanceof DecodeError) ? `it does not open with this school's key (${(err as Error).message})` : (err as Error).message;
+      return { problem: 'corrupt', detail };
     }
     const digest = hash.digest('hex');
     if (digest !== sha256 || bytes !== size) {

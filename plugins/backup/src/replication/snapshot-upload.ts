@@ -1,7 +1,8 @@
 /**
  * One snapshot to the bucket: hash its files in the pool, send each content
  * the bucket does not hold yet (small files gathered into packs, large ones as
- * objects of their own; several at once, paced, retried), then write its
+ * objects of their own; compressed when they shrink; several at once, paced,
+ * retried), then write its
  * manifest only if absent, once every pack and object it names is
  * acknowledged. Progress survives a crash: every acknowledged pack's blobs and
  * every object are in the index, so a restarted pass sends only the rest.
@@ -9,10 +10,11 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Bucket } from './bucket.js';
+import { encodeStream, worthCompressingFile } from './encoding.js';
 import type { FileDigest, HashedFile, HashPool } from './hash-pool.js';
 import { manifestKey, objectKey, PACK_BELOW } from './layout.js';
 import { encodeManifest, MANIFEST_VERSION, rootOf, type FoundEntry, type Manifest, type ManifestEntry } from './manifest.js';
-import type { BlobLocation, ObjectIndex } from './object-index.js';
+import type { ObjectIndex, Placement } from './object-index.js';
 import { PackWriter } from './pack-writer.js';
 import { withRetries } from './retry.js';
 import type { Sealing } from './sealing.js';
@@ -25,6 +27,8 @@ export interface UploadDeps {
   readonly sealing: Sealing;
   readonly throttle: Throttle;
   readonly concurrency: number;
+  /** Large files that shrink are sent compressed (small ones come compressed from the hash pool). */
+  readonly compress: boolean;
   /**
    * Digests by inode (device, number, size, times): snapshots are hard-link
    * copies, so a file unchanged since the last snapshot is the same inode and
@@ -35,7 +39,7 @@ export interface UploadDeps {
    * Content being sent in this pass, by object name: where it will be. Shared
    * by the snapshots sent at once, so a file two laptops hold goes up once.
    */
-  readonly inFlight: Map<string, Promise<BlobLocation | null>>;
+  readonly inFlight: Map<string, Promise<Placement>>;
   /** Throws to stop before the next object or pack (outside the replication window). */
   checkWindow(): void;
   onRetry(err: unknown, attempt: number): void;
@@ -115,16 +119,19 @@ export async function uploadSnapshot(
   const inFlight = deps.inFlight;
   const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
 
-  const sendObject = (objectName: string, path: string, size: number) =>
-    withRetries(async () => {
+  const sendObject = async (objectName: string, path: string, size: number): Promise<Placement> => {
+    const placement: Placement = deps.compress && (await worthCompressingFile(path)) ? { at: null, encoding: 'br' } : { at: null };
+    await withRetries(async () => {
       deps.checkWindow();
-      const body = deps.sealing.seal(deps.throttle.pace(createReadStream(path, { highWaterMark: 1024 * 1024 }), signal));
-      await deps.bucket.upload(objectKey(objectName), body, deps.sealing.storedSize(size), signal);
-    }, signal, deps.onRetry).then(async () => {
-      await deps.index.add({ name: objectName, at: null });
-      counts.sentObjects++;
-      return null;
-    });
+      const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      // Paced as stored: the cap is on what crosses the uplink. A compressed body's length is known only at its end.
+      const body = deps.sealing.seal(deps.throttle.pace(placement.encoding ? encodeStream(read, size) : read, signal));
+      await deps.bucket.upload(objectKey(objectName, placement.encoding), body, placement.encoding ? undefined : deps.sealing.storedSize(size), signal);
+    }, signal, deps.onRetry);
+    await deps.index.add({ name: objectName, ...placement });
+    counts.sentObjects++;
+    return placement;
+  };
 
   /** Large files being sent, at most `concurrency` at once. */
   const sending = new Set<Promise<unknown>>();
@@ -146,10 +153,10 @@ export async function uploadSnapshot(
     } else {
       // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
       if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
-      const { size, bytes } = hashed;
+      const { size, bytes, encoding } = hashed;
       if (bytes) {
         await packs.room();
-        where = packs.add(objectName, bytes);
+        where = packs.add(objectName, bytes, encoding).then((at) => (encoding ? { at, encoding } : { at }));
       } else {
         while (sending.size >= deps.concurrency) await Promise.race(sending);
         if (failure) throw failure.err;
@@ -164,9 +171,9 @@ export async function uploadSnapshot(
       }, fail);
     }
     const { digest, size } = hashed;
-    entries[at] = where.then((location) => {
+    entries[at] = where.then(({ at: location, encoding }) => {
       progress(size);
-      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest };
+      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest, ...(encoding ? { encoding } : {}) };
       return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
     });
     counts.files++;

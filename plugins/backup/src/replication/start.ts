@@ -46,7 +46,7 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     return index;
   };
   // No more threads than CPUs this process may run on (a server pinned to one CPU gains nothing from four).
-  const hashes = new HashPool(Math.max(1, Math.min(config.replicate_concurrency, 4, availableParallelism())));
+  const hashes = new HashPool(Math.max(1, Math.min(config.replicate_concurrency, 4, availableParallelism())), config.replicate_compression);
   const replicator = new Replicator({
     bucket: parts.bucket,
     openIndex,
@@ -54,6 +54,7 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     sealing: parts.sealing,
     throttle: new Throttle(config.replicate_rate),
     concurrency: config.replicate_concurrency,
+    compress: config.replicate_compression,
     digests: new DigestCache(),
     folders,
     store,
@@ -84,6 +85,6 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     c.body = replicator.status();
   });
   void replicator.run();
-  log.info({ target: parts.bucket.url, encrypted: parts.sealing.encrypted }, 'replicating snapshots to S3');
+  log.info({ target: parts.bucket.url, encrypted: parts.sealing.encrypted, compressed: config.replicate_compression }, 'replicating snapshots to S3');
   return replicator;
 }

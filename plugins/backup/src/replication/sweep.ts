@@ -11,6 +11,7 @@
 import type { Bucket } from './bucket.js';
 import { LAPTOPS, OBJECTS, PACKS, manifestOf, objectKey, objectNameOf, packKey, packNameOf } from './layout.js';
 import { manifestText, parseManifest } from './manifest.js';
+import type { ObjectRef } from './object-index.js';
 import type { Sealing } from './sealing.js';
 
 /** Every manifest in the bucket, by laptop. */
@@ -31,8 +32,8 @@ export interface SweepResult {
   readonly manifests: number;
   /** Objects and packs some manifest names. */
   readonly referenced: number;
-  /** Names of the objects deleted. */
-  readonly deleted: string[];
+  /** The objects deleted. */
+  readonly deleted: ObjectRef[];
   /** Names of the packs deleted. */
   readonly deletedPacks: string[];
   /** Unreferenced objects and packs kept because they are younger than the grace period. */
@@ -47,6 +48,7 @@ export interface SweepResult {
  * manifest still being written as older than the grace period.
  */
 export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: number, now: number, concurrency: number, signal?: AbortSignal): Promise<SweepResult> {
+  /** Keys of the objects named. */
   const referenced = new Set<string>();
   const packs = new Set<string>();
   let manifests = 0;
@@ -59,17 +61,17 @@ export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: nu
       for (const entry of manifest.entries) {
         if (entry.type !== 'file') continue;
         if (entry.pack !== undefined) packs.add(entry.pack);
-        else referenced.add(sealing.objectName(entry.sha256));
+        else referenced.add(objectKey(sealing.objectName(entry.sha256), entry.encoding));
       }
     }
   }
-  const doomed: string[] = [];
+  const doomed: ObjectRef[] = [];
   let young = 0;
   for await (const item of bucket.list(OBJECTS, signal)) {
-    const name = objectNameOf(item.key);
-    if (!name || referenced.has(name)) continue;
+    const object = objectNameOf(item.key);
+    if (!object || referenced.has(item.key)) continue;
     if (ageOf(item, now) < graceMs) young++;
-    else doomed.push(name);
+    else doomed.push(object);
   }
   const doomedPacks: string[] = [];
   for await (const item of bucket.list(PACKS, signal)) {
@@ -78,7 +80,7 @@ export async function sweepObjects(bucket: Bucket, sealing: Sealing, graceMs: nu
     if (ageOf(item, now) < graceMs) young++;
     else doomedPacks.push(name);
   }
-  await bucket.delete([...doomed.map(objectKey), ...doomedPacks.map(packKey)], concurrency, signal);
+  await bucket.delete([...doomed.map((o) => objectKey(o.name, o.encoding)), ...doomedPacks.map(packKey)], concurrency, signal);
   return { manifests, referenced: referenced.size + packs.size, deleted: doomed, deletedPacks: doomedPacks, young };
 }
 
