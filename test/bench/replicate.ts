@@ -143,7 +143,7 @@ export async function benchReplicate(): Promise<string> {
     const users = join(root, 'var/lib/sugar-server/backup/users');
     const serials = Array.from({ length: LAPTOPS }, (_, i) => `SHC${String(i).padStart(8, '0')}`);
     // Started before the laptops' folders are written: the pass a daemon runs at start finds nothing, and the timed pass is all of the work.
-    daemon = await DaemonProcess.startIn(root, { cpus: SERVER_CPU });
+    daemon = await DaemonProcess.startIn(root, { cpus: SERVER_CPU, ...(process.env.REPLICATE_BENCH_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.REPLICATE_BENCH_PROF}`] } : {}) });
     const token = (await readFile(join(root, 'etc/sugar-server/admin.token'), 'utf8')).trim();
     await startPassDone(daemon, token);
     let total = 0;
@@ -192,6 +192,8 @@ export async function benchReplicate(): Promise<string> {
         `ours ${line(oursIncremental)}; restic ${line(resticIncremental)}`,
     ].join('\n');
   } finally {
+    // SIGTERM first: a CPU profile (REPLICATE_BENCH_PROF) is written only by a daemon that exits of its own accord.
+    await daemon?.stop();
     await daemon?.dispose();
     await gateway.stop();
     await rm(work, { recursive: true, force: true });

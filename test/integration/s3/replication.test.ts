@@ -296,7 +296,9 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     const compressed = await school('school-compressed', 'replicate_grace = 0s\n');
     const story = prose('a story', 100 * 1024);
     const book = prose('a book', 900 * 1024);
-    const tree = { ...journalTree('texts', 2, 16 * 1024), 'ab/story/data': story, 'cd/book/data': book, 'ef/large-entry/data': LARGE };
+    // Past the size compressed while hashed (8 MiB): compressed as it streams up.
+    const saga = prose('a saga', 9 * 1024 * 1024);
+    const tree = { ...journalTree('texts', 2, 16 * 1024), 'ab/story/data': story, 'cd/book/data': book, 'cd/saga/data': saga, 'ef/large-entry/data': LARGE };
     await writeSnapshot(compressed.users, 'SHC0000000A', FIRST, tree);
     await compressed.start();
     expect((await compressed.replicated()).totals).toMatchObject({ sentFiles: Object.keys(tree).length });
@@ -309,11 +311,13 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect(files['ab/story/data']!.length).toBeLessThan(story.length / 3);
     expect(files['cd/book/data']).toMatchObject({ encoding: 'br', size: book.length });
     expect(files['cd/book/data']).not.toHaveProperty('pack');
+    expect(files['cd/saga/data']).toMatchObject({ encoding: 'br', size: saga.length });
     expect(files['ef/large-entry/data']).not.toHaveProperty('encoding');
     expect(Object.values(files).filter((f) => f.path.endsWith('/title')).every((f) => f.encoding === undefined)).toBe(true);
     const objects = await gateway.keys(compressed.bucket, 'school/objects/');
-    expect(objects).toEqual([`${objectKey(book)}.br`, objectKey(LARGE)].sort());
+    expect(objects).toEqual([`${objectKey(book)}.br`, `${objectKey(saga)}.br`, objectKey(LARGE)].sort());
     expect((await gateway.get(compressed.bucket, `${objectKey(book)}.br`)).length).toBeLessThan(book.length / 3);
+    expect((await gateway.get(compressed.bucket, `${objectKey(saga)}.br`)).length).toBeLessThan(saga.length / 3);
 
     const original = await treeState(join(compressed.users, 'SHC0000000A'));
     await compressed.daemon!.stop();
@@ -330,10 +334,10 @@ describe.skipIf(skipWithout(HAS_GATEWAY))('replication to S3', () => {
     expect((await compressed.replicated()).totals).toMatchObject({ sentFiles: 1, skippedFiles: Object.keys(rest).length });
     await expectEveryFileStored(compressed.bucket, 'school/laptops/SHC0000000A/20260302T2015Z.json');
 
-    // Once no snapshot names the book, the sweep deletes its compressed object; the recording, still named, stays.
+    // Once no snapshot names the book, the sweep deletes its compressed object; the saga and the recording, still named, stay.
     await rm(join(compressed.users, 'SHC0000000A', FIRST), { recursive: true });
     expect((await compressed.replication('POST')).lastPass).toMatchObject({ prunedManifests: 1, sweptObjects: 1 });
-    expect(await gateway.keys(compressed.bucket, 'school/objects/')).toEqual([objectKey(LARGE)]);
+    expect(await gateway.keys(compressed.bucket, 'school/objects/')).toEqual([`${objectKey(saga)}.br`, objectKey(LARGE)].sort());
   });
 
   it('keeps backing up while the bucket cannot be reached, reports why, and replicates once it can', async () => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
 import { brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBuffer, DecodeError, decodeStream, encodeSmallSync, encodeStream, worthCompressingFile, worthCompressingSync } from './encoding.js';
+import { decodeBuffer, DecodeError, decodeStream, encodeSync, encodeStream, worthCompressingFile, worthCompressingSync } from './encoding.js';
 
 const WORDS = 'the school laptop journal write paint turtle music story'.split(' ');
 /** Words, as a Write document holds them. */
@@ -32,15 +32,15 @@ afterAll(async () => {
 describe('compression of what goes to the bucket', () => {
   it('compresses text, and leaves random bytes (a recording) and tiny files as they are', () => {
     const document = prose(200_000);
-    const encoded = encodeSmallSync(document);
+    const encoded = encodeSync(document);
     expect(encoded.encoding).toBe('br');
     expect(encoded.bytes.length).toBeLessThan(document.length / 3);
     // Buffers compared with equals(): a deep comparison of megabytes byte by byte takes seconds.
     expect(decodeBuffer(encoded.bytes, 'br', document.length).equals(document)).toBe(true);
     const recording = randomBytes(200_000);
-    expect(encodeSmallSync(recording).encoding).toBeUndefined();
-    expect(encodeSmallSync(recording).bytes).toBe(recording);
-    expect(encodeSmallSync(Buffer.from('0'))).toEqual({ bytes: Buffer.from('0') });
+    expect(encodeSync(recording).encoding).toBeUndefined();
+    expect(encodeSync(recording).bytes).toBe(recording);
+    expect(encodeSync(Buffer.from('0'))).toEqual({ bytes: Buffer.from('0') });
     expect(worthCompressingSync(prose(64 * 1024))).toBe(true);
     expect(worthCompressingSync(randomBytes(64 * 1024))).toBe(false);
   });

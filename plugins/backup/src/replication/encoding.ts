@@ -9,8 +9,9 @@
  * 1, half again as fast, and gives up on random bytes at several hundred MB/s;
  * Node has it built in (no zstd before Node 22).
  *
- * Nothing here runs on the event loop: small files are compressed in the
- * hash pool's threads, large ones by a zlib stream (libuv's thread pool).
+ * Nothing here runs on the event loop: files below COMPRESS_BELOW are
+ * compressed in the hash pool's threads while they are hashed (read once),
+ * larger ones by a zlib stream (libuv's thread pool) as they are sent.
  */
 import { open } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -24,6 +25,10 @@ export const ENCODINGS: ReadonlySet<string> = new Set<Encoding>(['br']);
 
 /** The bytes judged: a file shrinks as its first 64 KiB do, near enough (a Journal entry is one kind of thing). */
 export const SAMPLE_BYTES = 64 * 1024;
+/** Files below this are compressed whole in a hashing thread; larger ones stream. */
+export const COMPRESS_BELOW = 8 * 1024 * 1024;
+/** zlib's output chunk for a streamed file: its default 16 KiB costs a callback on the event loop every 16 KiB. */
+const STREAM_CHUNK = 256 * 1024;
 /** Stored compressed only when that saves at least an eighth: less is not worth a decompression at restore. */
 const WORTH = 7 / 8;
 /** Files this small never shrink by an eighth once brotli's own bytes are added. */
@@ -41,8 +46,8 @@ export function worthCompressingSync(sample: Buffer): boolean {
   return brotliCompressSync(sample, params(sample.length)).length <= sample.length * WORTH;
 }
 
-/** A small file's stored bytes: compressed when that pays, else as they are. Blocking: for the hash pool's threads. */
-export function encodeSmallSync(plain: Buffer): { bytes: Buffer; encoding?: Encoding } {
+/** A file's stored bytes: compressed when that pays, else as they are. Blocking: for the hash pool's threads. */
+export function encodeSync(plain: Buffer): { bytes: Buffer; encoding?: Encoding } {
   if (plain.length < SMALLEST) return { bytes: plain };
   const sample = plain.length > SAMPLE_BYTES ? plain.subarray(0, SAMPLE_BYTES) : plain;
   if (sample !== plain && !worthCompressingSync(sample)) return { bytes: plain };
@@ -52,7 +57,7 @@ export function encodeSmallSync(plain: Buffer): { bytes: Buffer; encoding?: Enco
 
 /** A large file's body compressed on its way out (in libuv's threads). */
 export function encodeStream(body: Readable, size: number): Readable {
-  const compress = createBrotliCompress(params(size));
+  const compress = createBrotliCompress({ ...params(size), chunkSize: STREAM_CHUNK });
   body.on('error', (err) => compress.destroy(err));
   return body.pipe(compress);
 }

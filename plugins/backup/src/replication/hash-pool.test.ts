@@ -38,17 +38,23 @@ describe('the hash pool', () => {
     expect(many).toEqual([large, small, empty, small]);
   });
 
-  it('hands back small files compressed when they shrink, and as they are when they do not', async () => {
+  it('hands back files compressed when they shrink, packed or larger, and as they are only those packed', async () => {
     const compressing = new HashPool(1, true);
     try {
-      const files = { text: Buffer.from('the turtle draws a river by the school '.repeat(2000)), photo: randomBytes(100_000) };
+      const text = (bytes: number) => Buffer.from('the turtle draws a river by the school '.repeat(Math.ceil(bytes / 39))).subarray(0, bytes);
+      const files = { note: text(80_000), photo: randomBytes(100_000), book: text(3 * 1024 * 1024), recording: randomBytes(2 * 1024 * 1024), film: text(9 * 1024 * 1024) };
       for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), body);
-      const [text, photo] = await compressing.hashMany([join(dir, 'text'), join(dir, 'photo')], 512 * 1024);
+      const [note, photo, book, recording, film] = await compressing.hashMany(Object.keys(files).map((name) => join(dir, name)), 512 * 1024);
       const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
-      expect(text).toMatchObject({ digest: sha256(files.text), size: files.text.length, encoding: 'br' });
-      expect(text!.bytes!.length).toBeLessThan(files.text.length / 10);
-      expect(brotliDecompressSync(text!.bytes!)).toEqual(files.text);
+      expect(note).toMatchObject({ digest: sha256(files.note), size: files.note.length, encoding: 'br' });
+      expect(note!.bytes!.length).toBeLessThan(files.note.length / 10);
+      expect(brotliDecompressSync(note!.bytes!).equals(files.note)).toBe(true);
       expect(photo).toEqual({ digest: sha256(files.photo), size: files.photo.length, bytes: files.photo });
+      // Past the packed size: back compressed when it shrinks, without its bytes when it does not or is too large to hold.
+      expect(book).toMatchObject({ digest: sha256(files.book), size: files.book.length, encoding: 'br' });
+      expect(brotliDecompressSync(book!.bytes!).equals(files.book)).toBe(true);
+      expect(recording).toEqual({ digest: sha256(files.recording), size: files.recording.length });
+      expect(film).toEqual({ digest: sha256(files.film), size: files.film.length });
     } finally {
       await compressing.close();
     }

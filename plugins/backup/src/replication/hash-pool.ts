@@ -6,7 +6,7 @@
  * small files.
  */
 import { Worker } from 'node:worker_threads';
-import type { Encoding } from './encoding.js';
+import { COMPRESS_BELOW, type Encoding } from './encoding.js';
 import type { PoolAnswer, PoolRequest } from './hash-worker.js';
 import type { FoundEntry } from './manifest.js';
 
@@ -16,7 +16,11 @@ export interface FileDigest {
   readonly size: number;
 }
 
-/** A file's digest, and its bytes as they are to be stored when it was smaller than asked (compressed when `encoding` says). */
+/**
+ * A file's digest, and its bytes as they are to be stored: when it was smaller
+ * than asked (compressed when `encoding` says), or when the pool compresses and
+ * it was below COMPRESS_BELOW and shrank (`encoding` then always says so).
+ */
 export interface HashedFile extends FileDigest {
   readonly bytes?: Buffer;
   readonly encoding?: Encoding;
@@ -38,7 +42,7 @@ export class HashPool {
   private readonly queue: Job[] = [];
   private closed = false;
 
-  /** `compress`: kept bytes come back compressed when they shrink (see encoding.ts). */
+  /** `compress`: bytes come back compressed when they shrink, and larger files' too (see encoding.ts). */
   constructor(
     private readonly threads: number,
     private readonly compress = false,
@@ -78,7 +82,7 @@ export class HashPool {
   }
 
   private async batch(paths: readonly string[], keepBelow: number): Promise<HashedFile[]> {
-    return unpack((await this.run({ paths, keepBelow, compress: this.compress })) as Extract<PoolAnswer, { results: unknown }>);
+    return unpack((await this.run({ paths, keepBelow, compressBelow: this.compress ? COMPRESS_BELOW : 0 })) as Extract<PoolAnswer, { results: unknown }>);
   }
 
   private run(request: PoolRequest): Promise<PoolAnswer> {

@@ -2,18 +2,19 @@
  * A thread of the {@link HashPool}, doing the file system's share of
  * replication with plain blocking calls (this thread has nothing else to do):
  * a snapshot's walk, and the sha256 of each file of a batch. Files smaller
- * than `keepBelow` come back with their bytes, all of a batch in one buffer
- * that is moved, not copied: a packed file is read once, and the pack holds
- * exactly the bytes that were hashed (compressed here when `compress` is set
- * and they shrink).
+ * than `keepBelow` come back with their bytes (compressed when they shrink
+ * and `compressBelow` is set), and so do files below `compressBelow` that
+ * shrink: all of a batch in one buffer that is moved, not copied. A file is
+ * read once, and what is stored is exactly the bytes that were hashed.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { encodeSmallSync, type Encoding } from './encoding.js';
+import { encodeSync, worthCompressingSync, SAMPLE_BYTES, type Encoding } from './encoding.js';
 import { walkSnapshotSync, type FoundEntry } from './manifest.js';
 
-export type PoolRequest = { readonly walk: string } | { readonly paths: readonly string[]; readonly keepBelow: number; readonly compress: boolean };
+/** `compressBelow`: 0, compression off. */
+export type PoolRequest = { readonly walk: string } | { readonly paths: readonly string[]; readonly keepBelow: number; readonly compressBelow: number };
 
 /** One file hashed; `stored` bytes of the batch's buffer are its own when it was kept (`encoding` when compressed). */
 export interface HashResult {
@@ -34,7 +35,7 @@ const scratch = Buffer.allocUnsafeSlow(CHUNK);
 parentPort!.on('message', (request: PoolRequest) => {
   try {
     if ('walk' in request) return parentPort!.postMessage({ entries: walkSnapshotSync(request.walk) } satisfies PoolAnswer);
-    const { results, bytes } = hashBatch(request.paths, request.keepBelow, request.compress);
+    const { results, bytes } = hashBatch(request.paths, request.keepBelow, request.compressBelow);
     parentPort!.postMessage({ results, bytes } satisfies PoolAnswer, [bytes.buffer]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -42,33 +43,39 @@ parentPort!.on('message', (request: PoolRequest) => {
   }
 });
 
-function hashBatch(paths: readonly string[], keepBelow: number, compress: boolean) {
+function hashBatch(paths: readonly string[], keepBelow: number, compressBelow: number) {
   const results: HashResult[] = [];
   const kept: Buffer[] = [];
   let keptBytes = 0;
+  const keepUpTo = Math.max(keepBelow, compressBelow);
   for (const path of paths) {
     const fd = openSync(path, 'r');
     try {
       const hash = createHash('sha256');
       const parts: Buffer[] = [];
       let size = 0;
+      /** False once the file is known to be neither packed nor worth compressing: its bytes are not kept. */
+      let keeping = true;
       for (;;) {
         const read = readSync(fd, scratch, 0, CHUNK, null);
         if (read === 0) break;
-        hash.update(scratch.subarray(0, read));
-        if (size + read < keepBelow) parts.push(Buffer.from(scratch.subarray(0, read)));
+        const chunk = scratch.subarray(0, read);
+        hash.update(chunk);
+        // A file that fills the first read is past the packed size: its start decides whether it is kept to compress.
+        if (size === 0 && read === CHUNK && read >= keepBelow) keeping = compressBelow > 0 && worthCompressingSync(chunk.subarray(0, SAMPLE_BYTES));
+        if (keeping && size + read < keepUpTo) parts.push(Buffer.from(chunk));
+        else keeping = false;
         size += read;
       }
       const digest = hash.digest('hex');
-      if (size >= keepBelow) {
+      const stored = keeping && size < keepUpTo ? storedBytes(Buffer.concat(parts, size), size < keepBelow, compressBelow > 0) : null;
+      if (!stored) {
         results.push({ digest, size });
         continue;
       }
-      const plain = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-      const { bytes, encoding } = compress ? encodeSmallSync(plain) : { bytes: plain, encoding: undefined };
-      kept.push(bytes);
-      keptBytes += bytes.length;
-      results.push(encoding ? { digest, size, stored: bytes.length, encoding } : { digest, size, stored: bytes.length });
+      kept.push(stored.bytes);
+      keptBytes += stored.bytes.length;
+      results.push(stored.encoding ? { digest, size, stored: stored.bytes.length, encoding: stored.encoding } : { digest, size, stored: stored.bytes.length });
     } finally {
       closeSync(fd);
     }
@@ -81,4 +88,10 @@ function hashBatch(paths: readonly string[], keepBelow: number, compress: boolea
     at += part.length;
   }
   return { results, bytes };
+}
+
+/** What a file read whole comes back as: a packed one as it is or compressed; a larger one only compressed, or not at all. */
+function storedBytes(plain: Buffer, packed: boolean, compress: boolean): { bytes: Buffer; encoding?: Encoding } | null {
+  const encoded = compress ? encodeSync(plain) : { bytes: plain };
+  return packed || encoded.encoding ? encoded : null;
 }

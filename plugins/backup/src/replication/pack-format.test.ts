@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeSmallSync } from './encoding.js';
+import { encodeSync } from './encoding.js';
 import { buildPack, openBlob } from './pack-format.js';
 import { PLAIN, Sealed, type Sealing } from './sealing.js';
 
@@ -52,7 +52,7 @@ describe('packs of small files', () => {
 
   it('hold compressed blobs that open, decompress and check against the plain file, and report one that does not decompress', () => {
     const text = Buffer.from('a story about the river and the school '.repeat(500));
-    const encoded = encodeSmallSync(text);
+    const encoded = encodeSync(text);
     expect(encoded.encoding).toBe('br');
     for (const sealing of [PLAIN, new Sealed(randomBytes(32))]) {
       const pack = buildPack([sealing.sealBuffer(encoded.bytes), sealing.sealBuffer(Buffer.from('not brotli'))]);

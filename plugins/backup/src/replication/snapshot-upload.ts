@@ -9,8 +9,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Bucket } from './bucket.js';
-import { encodeStream, worthCompressingFile } from './encoding.js';
+import { COMPRESS_BELOW, encodeStream, worthCompressingFile, type Encoding } from './encoding.js';
 import type { FileDigest, HashedFile, HashPool } from './hash-pool.js';
 import { manifestKey, objectKey, PACK_BELOW } from './layout.js';
 import { encodeManifest, MANIFEST_VERSION, rootOf, type FoundEntry, type Manifest, type ManifestEntry } from './manifest.js';
@@ -27,7 +28,7 @@ export interface UploadDeps {
   readonly sealing: Sealing;
   readonly throttle: Throttle;
   readonly concurrency: number;
-  /** Large files that shrink are sent compressed (small ones come compressed from the hash pool). */
+  /** Files that shrink are sent compressed (those below COMPRESS_BELOW come compressed from the hash pool, which must be set alike). */
   readonly compress: boolean;
   /**
    * Digests by inode (device, number, size, times): snapshots are hard-link
@@ -83,15 +84,19 @@ type FoundFile = Extract<FoundEntry, { type: 'file' }>;
 const CHUNK_FILES = 256;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** The indices of files in `found`, in chunks of at most CHUNK_FILES files or about CHUNK_BYTES; `isFile` says which are. */
-function chunksOf(found: readonly FoundEntry[], isFile: (at: number) => boolean): number[][] {
+/**
+ * The indices of files in `found`, in chunks of at most CHUNK_FILES files or
+ * about CHUNK_BYTES of what hashing may hand back (a file's bytes up to
+ * `keptBelow`); `isFile` says which are.
+ */
+function chunksOf(found: readonly FoundEntry[], keptBelow: number, isFile: (at: number) => boolean): number[][] {
   const chunks: number[][] = [];
   let chunk: number[] = [];
   let bytes = 0;
   for (let at = 0; at < found.length; at++) {
     if (!isFile(at)) continue;
     chunk.push(at);
-    bytes += Math.min((found[at] as FoundFile).size, PACK_BELOW);
+    bytes += Math.min((found[at] as FoundFile).size, keptBelow);
     if (chunk.length >= CHUNK_FILES || bytes >= CHUNK_BYTES) {
       chunks.push(chunk);
       chunk = [];
@@ -119,14 +124,22 @@ export async function uploadSnapshot(
   const inFlight = deps.inFlight;
   const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
 
-  const sendObject = async (objectName: string, path: string, size: number): Promise<Placement> => {
-    const placement: Placement = deps.compress && (await worthCompressingFile(path)) ? { at: null, encoding: 'br' } : { at: null };
+  /** A large file as an object of its own: `stored`, its bytes compressed by the hash pool, or else read from `path` (compressed on the way when that pays). */
+  const sendObject = async (objectName: string, path: string, size: number, stored?: { bytes: Buffer; encoding?: Encoding }): Promise<Placement> => {
+    const encoding = stored ? stored.encoding : deps.compress && size >= COMPRESS_BELOW && (await worthCompressingFile(path)) ? 'br' : undefined;
+    const placement: Placement = encoding ? { at: null, encoding } : { at: null };
     await withRetries(async () => {
       deps.checkWindow();
-      const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
-      // Paced as stored: the cap is on what crosses the uplink. A compressed body's length is known only at its end.
-      const body = deps.sealing.seal(deps.throttle.pace(placement.encoding ? encodeStream(read, size) : read, signal));
-      await deps.bucket.upload(objectKey(objectName, placement.encoding), body, placement.encoding ? undefined : deps.sealing.storedSize(size), signal);
+      let plain: Readable;
+      if (stored) plain = Readable.from([stored.bytes], { objectMode: false });
+      else {
+        const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
+        plain = encoding ? encodeStream(read, size) : read;
+      }
+      // Paced as stored: the cap is on what crosses the uplink. A body compressed as it streams has a length known only at its end.
+      const length = stored ? stored.bytes.length : encoding ? undefined : size;
+      const body = deps.sealing.seal(deps.throttle.pace(plain, signal));
+      await deps.bucket.upload(objectKey(objectName, encoding), body, length === undefined ? undefined : deps.sealing.storedSize(length), signal);
     }, signal, deps.onRetry);
     await deps.index.add({ name: objectName, ...placement });
     counts.sentObjects++;
@@ -151,16 +164,16 @@ export async function uploadSnapshot(
       counts.skipped++;
       where ??= Promise.resolve(known!);
     } else {
-      // Known by its inode but not in the bucket (swept since): read again, so the pack holds the bytes hashed.
-      if (hashed.size < PACK_BELOW && !hashed.bytes) hashed = await deps.hashes.hash(path, PACK_BELOW);
+      // Known by its inode but not in the bucket (swept since, or a pass cut short): read again, so what is stored is the bytes hashed.
+      if (!hashed.bytes && hashed.size < (deps.compress ? COMPRESS_BELOW : PACK_BELOW)) hashed = await deps.hashes.hash(path, PACK_BELOW);
       const { size, bytes, encoding } = hashed;
-      if (bytes) {
+      if (bytes && size < PACK_BELOW) {
         await packs.room();
         where = packs.add(objectName, bytes, encoding).then((at) => (encoding ? { at, encoding } : { at }));
       } else {
         while (sending.size >= deps.concurrency) await Promise.race(sending);
         if (failure) throw failure.err;
-        where = sendObject(objectName, path, size);
+        where = sendObject(objectName, path, size, bytes && { bytes, encoding });
         const sent: Promise<unknown> = where.catch(fail).finally(() => sending.delete(sent));
         sending.add(sent);
       }
@@ -195,7 +208,7 @@ export async function uploadSnapshot(
   };
 
   try {
-    const chunks = chunksOf(found, (at) => {
+    const chunks = chunksOf(found, deps.compress ? COMPRESS_BELOW : PACK_BELOW, (at) => {
       const entry = found[at]!;
       if (entry.type !== 'file') entries[at] = entry;
       return entry.type === 'file';
