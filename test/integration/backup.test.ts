@@ -85,6 +85,12 @@ describe('ds-backup against the daemon', () => {
     expect(restored).toMatchObject({ snapshot: 'datastore-latest', verified: true });
   });
 
+  it('says replication is off where replicate_to is unset, with its code', async () => {
+    const answer = await server.admin('/backup/v1/replication');
+    expect(answer.status).toBe(409);
+    expect(await answer.json()).toMatchObject({ error: { code: 'BACKUP_ERR_NOT_REPLICATED' } });
+  });
+
   it('shows the admin the laptop, its snapshots and the Journal entries, and hands out entries and snapshots', async () => {
     const { laptops } = await server.adminJson<{ laptops: LaptopSummary[] }>('/backup/v1/laptops');
     expect(laptops).toContainEqual(expect.objectContaining({ serial: laptop.serial, snapshots: 1, latest: first.latest }));

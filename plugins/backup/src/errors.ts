@@ -3,7 +3,7 @@
  * answers them as `{error: {code, message}}`; refusals on the SSH endpoint reach
  * the laptop's rsync on stderr with the code, and the log.
  */
-import { errorType } from 'sugar-server';
+import { errorType } from 'sugar-server/child';
 
 /** Show a client's value in a message: quoted, escaped and cut short. */
 export function quote(value: string): string {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { PluginContext, Store } from 'sugar-server';
 import type { BackupDocument } from '../backup-records.js';
 import type { BackupConfig } from '../config.js';
-import { BackupErrors } from '../errors.js';
 import type { LaptopFolders } from '../laptop-folder.js';
 import { HashPool } from './hash-pool.js';
 import { storedInBucket } from './index-rebuild.js';
@@ -27,16 +26,10 @@ export interface ReplicationDeps {
   serials(): Promise<string[]>;
 }
 
-/** Start replicating; resolves with the replicator, or null when `replicate_to` is unset. */
-export async function startReplication({ ctx, folders, store, serials }: ReplicationDeps): Promise<Replicator | null> {
+/** Start replicating to `replicate_to` (set). */
+export async function startReplication({ ctx, folders, store, serials }: ReplicationDeps, target: BucketTarget): Promise<Replicator> {
   const { config, log } = ctx;
-  if (!config.replicate_to) {
-    ctx.router.get('/backup/v1/replication', ctx.requireAdmin, () => {
-      throw BackupErrors.NOT_REPLICATED('no replication');
-    });
-    return null;
-  }
-  const parts = await replicationParts(config as BackupConfig & { replicate_to: BucketTarget }, ctx.etcDir, true);
+  const parts = await replicationParts({ ...config, replicate_to: target }, ctx.etcDir, true);
   if (parts.keyCreated) {
     log.warn({ key: keyFile(config, ctx.etcDir) }, 'replication key made: keep a copy of it away from this server; without it nothing in the bucket can be restored');
   }

@@ -8,7 +8,7 @@
  * or when the daemon is gone.
  */
 import type { Socket } from 'node:net';
-import { PendingCalls } from 'sugar-server';
+import { PendingCalls } from 'sugar-server/child';
 import { SshEndpoint, type EndpointLog } from '../ssh-endpoint.js';
 import type { KeyVerdict } from '../ssh-signature.js';
 import { Execs } from './exec.js';
