@@ -5,11 +5,11 @@
  * laptop's key and its serial as user name. The key is written to a private
  * temporary folder for the run (on an XO it is `~/.sugar/default/owner.key`).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity } from '../identity.js';
+import { runProgram } from './spawner.js';
 
 /** How the laptop's ssh connects. */
 export interface SshSettings {
@@ -88,20 +88,13 @@ export interface RsyncResult {
   readonly elapsedMs: number;
 }
 
-/** Run the system rsync with `args` (no shell); never rejects for a non-zero exit. */
-export function runRsync(args: readonly string[]): Promise<RsyncResult> {
+/** Run the system rsync with `args` (no shell, started off this thread: see spawner.ts); never rejects for a non-zero exit. */
+export async function runRsync(args: readonly string[]): Promise<RsyncResult> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    // No agent: ds-backup's ssh offers the laptop's key only.
-    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
-    const child = spawn('rsync', [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-20_000)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.trim(), elapsedMs: performance.now() - started }));
-  });
+  // No agent: ds-backup's ssh offers the laptop's key only.
+  const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  const { code, stdout, stderr } = await runProgram('rsync', args, env);
+  return { code, stdout, stderr: stderr.trim(), elapsedMs: performance.now() - started };
 }
 
 /** Bytes rsync counted, from its `--stats` output. */

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { runProgram } from './spawner.js';
+
+describe('programs run from the spawning thread', () => {
+  it('hand back the exit code and the output, the last characters only past the tail', async () => {
+    expect(await runProgram('sh', ['-c', 'echo out; echo err >&2; exit 3'], process.env)).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(await runProgram('sh', ['-c', 'printf 0123456789'], process.env, 4)).toMatchObject({ code: 0, stdout: '6789' });
+    // Many at once, each answered with its own output.
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => runProgram('sh', ['-c', `echo ${i}`], process.env)));
+    expect(runs.map((r) => r.stdout)).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`));
+  });
+
+  it('pass the environment given, and reject only a program that cannot start', async () => {
+    expect((await runProgram('sh', ['-c', 'echo "$SUGAROID_PROBE"'], { PATH: process.env.PATH, SUGAROID_PROBE: 'seen' })).stdout).toBe('seen\n');
+    await expect(runProgram('sugaroid-no-such-program', [], process.env)).rejects.toThrow('ENOENT');
+  });
+});
