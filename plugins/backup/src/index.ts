@@ -67,12 +67,12 @@ export default definePlugin({
     const replicator = config.replicate_to
       ? await (await import('./replication/start.js')).startReplication({ ctx, folders, store, serials: () => service.serialsOnDisk() }, config.replicate_to)
       : null;
-    if (!replicator) {
+    if (replicator) replicate = () => void replicator.run();
+    else {
       ctx.router.get('/backup/v1/replication', ctx.requireAdmin, () => {
         throw BackupErrors.NOT_REPLICATED('no replication');
       });
     }
-    if (replicator) replicate = () => void replicator.run();
     const volume = new VolumePruner({ service, folders, quota: config.volume_quota, recordedUsage: () => service.totalUsage(), volumeSize, log, now });
     afterSnapshot = () => void volume.afterSnapshot();
     void volume.check();

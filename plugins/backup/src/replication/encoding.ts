@@ -40,19 +40,26 @@ function params(sizeHint: number) {
   return { params: { [constants.BROTLI_PARAM_QUALITY]: QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: sizeHint } };
 }
 
-/** Whether a file that begins with `sample` (up to SAMPLE_BYTES of it) is worth compressing. Blocking: for the hash pool's threads. */
-export function worthCompressingSync(sample: Buffer): boolean {
-  if (sample.length < SMALLEST) return false;
-  return brotliCompressSync(sample, params(sample.length)).length <= sample.length * WORTH;
+/** Whether compressing `plain` to `compressed` bytes pays. */
+function pays(plain: number, compressed: number): boolean {
+  return plain >= SMALLEST && compressed <= plain * WORTH;
 }
 
-/** A file's stored bytes: compressed when that pays, else as they are. Blocking: for the hash pool's threads. */
-export function encodeSync(plain: Buffer): { bytes: Buffer; encoding?: Encoding } {
+/** Whether a file that begins with `sample` (up to SAMPLE_BYTES of it) is worth compressing. Blocking: for the hash pool's threads. */
+export function worthCompressingSync(sample: Buffer): boolean {
+  return sample.length >= SMALLEST && pays(sample.length, brotliCompressSync(sample, params(sample.length)).length);
+}
+
+/**
+ * A file's stored bytes: compressed when that pays, else as they are. A file
+ * past SAMPLE_BYTES is first judged by its start, unless `judged` says the
+ * caller already did. Blocking: for the hash pool's threads.
+ */
+export function encodeSync(plain: Buffer, judged = false): { bytes: Buffer; encoding?: Encoding } {
   if (plain.length < SMALLEST) return { bytes: plain };
-  const sample = plain.length > SAMPLE_BYTES ? plain.subarray(0, SAMPLE_BYTES) : plain;
-  if (sample !== plain && !worthCompressingSync(sample)) return { bytes: plain };
+  if (!judged && plain.length > SAMPLE_BYTES && !worthCompressingSync(plain.subarray(0, SAMPLE_BYTES))) return { bytes: plain };
   const compressed = brotliCompressSync(plain, params(plain.length));
-  return compressed.length <= plain.length * WORTH ? { bytes: compressed, encoding: 'br' } : { bytes: plain };
+  return pays(plain.length, compressed.length) ? { bytes: compressed, encoding: 'br' } : { bytes: plain };
 }
 
 /** A large file's body compressed on its way out (in libuv's threads). */
@@ -102,6 +109,5 @@ export async function worthCompressingFile(path: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
-  if (sample.length < SMALLEST) return false;
-  return (await compressAsync(sample, params(sample.length))).length <= sample.length * WORTH;
+  return sample.length >= SMALLEST && pays(sample.length, (await compressAsync(sample, params(sample.length))).length);
 }

@@ -45,7 +45,7 @@ export class HashPool {
   /** `compress`: bytes come back compressed when they shrink, and larger files' too (see encoding.ts). */
   constructor(
     private readonly threads: number,
-    private readonly compress = false,
+    readonly compress = false,
   ) {}
 
   /** The file's sha256 and size; its bytes too when it is smaller than `keepBelow`. */
@@ -142,6 +142,6 @@ function unpack({ results, bytes }: Extract<PoolAnswer, { results: unknown }>): 
     if (stored === undefined) return { digest, size };
     const bytes = all.subarray(at, at + stored);
     at += stored;
-    return encoding ? { digest, size, bytes, encoding } : { digest, size, bytes };
+    return { digest, size, bytes, encoding };
   });
 }

@@ -56,26 +56,28 @@ function hashBatch(paths: readonly string[], keepBelow: number, compressBelow: n
       let size = 0;
       /** False once the file is known to be neither packed nor worth compressing: its bytes are not kept. */
       let keeping = true;
+      /** True once its start was judged worth compressing. */
+      let judged = false;
       for (;;) {
         const read = readSync(fd, scratch, 0, CHUNK, null);
         if (read === 0) break;
         const chunk = scratch.subarray(0, read);
         hash.update(chunk);
         // A file that fills the first read is past the packed size: its start decides whether it is kept to compress.
-        if (size === 0 && read === CHUNK && read >= keepBelow) keeping = compressBelow > 0 && worthCompressingSync(chunk.subarray(0, SAMPLE_BYTES));
+        if (size === 0 && read === CHUNK && read >= keepBelow) keeping = judged = compressBelow > 0 && worthCompressingSync(chunk.subarray(0, SAMPLE_BYTES));
         if (keeping && size + read < keepUpTo) parts.push(Buffer.from(chunk));
         else keeping = false;
         size += read;
       }
       const digest = hash.digest('hex');
-      const stored = keeping && size < keepUpTo ? storedBytes(Buffer.concat(parts, size), size < keepBelow, compressBelow > 0) : null;
+      const stored = keeping && size < keepUpTo ? storedBytes(Buffer.concat(parts, size), size < keepBelow, compressBelow > 0, judged) : null;
       if (!stored) {
         results.push({ digest, size });
         continue;
       }
       kept.push(stored.bytes);
       keptBytes += stored.bytes.length;
-      results.push(stored.encoding ? { digest, size, stored: stored.bytes.length, encoding: stored.encoding } : { digest, size, stored: stored.bytes.length });
+      results.push({ digest, size, stored: stored.bytes.length, encoding: stored.encoding });
     } finally {
       closeSync(fd);
     }
@@ -91,7 +93,7 @@ function hashBatch(paths: readonly string[], keepBelow: number, compressBelow: n
 }
 
 /** What a file read whole comes back as: a packed one as it is or compressed; a larger one only compressed, or not at all. */
-function storedBytes(plain: Buffer, packed: boolean, compress: boolean): { bytes: Buffer; encoding?: Encoding } | null {
-  const encoded = compress ? encodeSync(plain) : { bytes: plain };
+function storedBytes(plain: Buffer, packed: boolean, compress: boolean, judged: boolean): { bytes: Buffer; encoding?: Encoding } | null {
+  const encoded = compress ? encodeSync(plain, judged) : { bytes: plain };
   return packed || encoded.encoding ? encoded : null;
 }

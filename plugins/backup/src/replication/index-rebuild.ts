@@ -24,8 +24,7 @@ export async function* storedInBucket(bucket: Bucket, sealing: Sealing, signal?:
       const manifest = parseManifest(manifestText(sealing.openBuffer(stored)), { serial, snapshot });
       for (const entry of manifest.entries) {
         if (entry.type !== 'file' || entry.pack === undefined) continue;
-        const at = { pack: entry.pack, offset: entry.offset!, length: entry.length! };
-        yield entry.encoding ? { name: sealing.objectName(entry.sha256), at, encoding: entry.encoding } : { name: sealing.objectName(entry.sha256), at };
+        yield { name: sealing.objectName(entry.sha256), at: { pack: entry.pack, offset: entry.offset!, length: entry.length! }, encoding: entry.encoding };
       }
     }
   }

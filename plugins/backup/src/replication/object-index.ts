@@ -137,7 +137,7 @@ export class ObjectIndex {
 }
 
 function placementOf({ at, encoding }: Placement): Placement {
-  return encoding ? { at, encoding } : { at };
+  return { at, encoding };
 }
 
 function formatLine({ name, at, encoding }: Stored): string {
@@ -149,7 +149,7 @@ function parseLine(line: string): Stored | null {
   const words = line.split(' ');
   const encoding = words.length === 2 || words.length === 5 ? words.pop()! : undefined;
   if (encoding !== undefined && !ENCODINGS.has(encoding)) return null;
-  const placed = (at: BlobLocation | null): Stored => (encoding ? { name: name!, at, encoding: encoding as Encoding } : { name: name!, at });
+  const placed = (at: BlobLocation | null): Stored => ({ name: name!, at, encoding: encoding as Encoding | undefined });
   const [name, pack, offset, length, ...rest] = words;
   if (!name || !HEX64.test(name) || rest.length) return null;
   if (pack === undefined) return placed(null);

@@ -102,7 +102,7 @@ export class PackWriter {
         deps.checkWindow();
         await deps.bucket.upload(packKey(pack.name), deps.throttle.pace(Readable.from([pack.body], { objectMode: false }), this.signal), pack.body.length, this.signal);
       }, this.signal, deps.onRetry);
-      await deps.index.add(...blobs.map((blob, i) => (blob.encoding ? { name: blob.name, at: pack.locations[i]!, encoding: blob.encoding } : { name: blob.name, at: pack.locations[i]! })));
+      await deps.index.add(...blobs.map((blob, i) => ({ name: blob.name, at: pack.locations[i]!, encoding: blob.encoding })));
       this.counts.packs++;
       blobs.forEach((blob, i) => blob.resolve(pack.locations[i]!));
     } catch (err) {

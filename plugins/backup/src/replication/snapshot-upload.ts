@@ -28,8 +28,6 @@ export interface UploadDeps {
   readonly sealing: Sealing;
   readonly throttle: Throttle;
   readonly concurrency: number;
-  /** Files that shrink are sent compressed (those below COMPRESS_BELOW come compressed from the hash pool, which must be set alike). */
-  readonly compress: boolean;
   /**
    * Digests by inode (device, number, size, times): snapshots are hard-link
    * copies, so a file unchanged since the last snapshot is the same inode and
@@ -123,11 +121,15 @@ export async function uploadSnapshot(
   const entries: (ManifestEntry | Promise<ManifestEntry>)[] = new Array(found.length);
   const inFlight = deps.inFlight;
   const packs = new PackWriter({ ...deps, uploads: Math.max(1, Math.ceil(deps.concurrency / 4)) }, signal);
+  /** Files that shrink are sent compressed: those below COMPRESS_BELOW come compressed from the hash pool. */
+  const compress = deps.hashes.compress;
+  /** Files the hash pool may hand back with their bytes. */
+  const keptBelow = compress ? COMPRESS_BELOW : PACK_BELOW;
 
   /** A large file as an object of its own: `stored`, its bytes compressed by the hash pool, or else read from `path` (compressed on the way when that pays). */
   const sendObject = async (objectName: string, path: string, size: number, stored?: { bytes: Buffer; encoding?: Encoding }): Promise<Placement> => {
-    const encoding = stored ? stored.encoding : deps.compress && size >= COMPRESS_BELOW && (await worthCompressingFile(path)) ? 'br' : undefined;
-    const placement: Placement = encoding ? { at: null, encoding } : { at: null };
+    const encoding = stored ? stored.encoding : compress && size >= COMPRESS_BELOW && (await worthCompressingFile(path)) ? 'br' : undefined;
+    const placement: Placement = { at: null, encoding };
     await withRetries(async () => {
       deps.checkWindow();
       let plain: Readable;
@@ -164,12 +166,13 @@ export async function uploadSnapshot(
       counts.skipped++;
       where ??= Promise.resolve(known!);
     } else {
-      // Known by its inode but not in the bucket (swept since, or a pass cut short): read again, so what is stored is the bytes hashed.
-      if (!hashed.bytes && hashed.size < (deps.compress ? COMPRESS_BELOW : PACK_BELOW)) hashed = await deps.hashes.hash(path, PACK_BELOW);
+      // Known by its inode but not in the bucket (swept since, or a pass cut short): read again for the bytes to pack or
+      // compress, so what is stored is the bytes hashed; a larger file whose start does not compress is only streamed.
+      if (!hashed.bytes && (hashed.size < PACK_BELOW || (hashed.size < keptBelow && (await worthCompressingFile(path))))) hashed = await deps.hashes.hash(path, PACK_BELOW);
       const { size, bytes, encoding } = hashed;
       if (bytes && size < PACK_BELOW) {
         await packs.room();
-        where = packs.add(objectName, bytes, encoding).then((at) => (encoding ? { at, encoding } : { at }));
+        where = packs.add(objectName, bytes, encoding).then((at) => ({ at, encoding }));
       } else {
         while (sending.size >= deps.concurrency) await Promise.race(sending);
         if (failure) throw failure.err;
@@ -186,7 +189,8 @@ export async function uploadSnapshot(
     const { digest, size } = hashed;
     entries[at] = where.then(({ at: location, encoding }) => {
       progress(size);
-      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest, ...(encoding ? { encoding } : {}) };
+      // An `encoding` left undefined is not written: the manifest is JSON.
+      const file = { type: 'file' as const, path: entry.path, mode: entry.mode, mtime: entry.mtime, size, sha256: digest, encoding };
       return location ? { ...file, pack: location.pack, offset: location.offset, length: location.length } : file;
     });
     counts.files++;
@@ -208,7 +212,7 @@ export async function uploadSnapshot(
   };
 
   try {
-    const chunks = chunksOf(found, deps.compress ? COMPRESS_BELOW : PACK_BELOW, (at) => {
+    const chunks = chunksOf(found, keptBelow, (at) => {
       const entry = found[at]!;
       if (entry.type !== 'file') entries[at] = entry;
       return entry.type === 'file';

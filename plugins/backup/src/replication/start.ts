@@ -47,7 +47,6 @@ export async function startReplication({ ctx, folders, store, serials }: Replica
     sealing: parts.sealing,
     throttle: new Throttle(config.replicate_rate),
     concurrency: config.replicate_concurrency,
-    compress: config.replicate_compression,
     digests: new DigestCache(),
     folders,
     store,
