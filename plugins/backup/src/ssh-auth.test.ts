@@ -62,6 +62,22 @@ describe('a key offer, checked against the registry and then its signature', () 
     expect(checkKeyOffer(registry, forged)).toEqual({ accept: false, reason: 'the signature does not verify' });
   });
 
+  it('accepts an old XO\'s DSA signature whose r starts with two zero bytes (ssh2 hands it over as a non-minimal DER integer)', () => {
+    // A real OpenSSH-style signature (r and s of 20 bytes each) of SESSION_DATA, drawn until r began 00 00.
+    const dsa = 'ssh-dss AAAAB3NzaC1kc3MAAACBAKJZoRLoQ6b4voiHV0lfUXJKY5pZkz13Evow3UQHibLDUSDTc4dyXUZLoqKI1fQ7WLAFM6n7C6a1IicyVfVxAoSnddGatTfbG6xTsHDXoUTDTKDJaOhdIJ5NY0cmPoRlSk5kP4fHkyWWZTVlzkoNHgctevxsCvODyyCs5fRWVDLbAAAAFQD1NQMh0MX2fO+T1FgcvsxNf1K9/wAAAIAWe67YILfLR446UPZj9UCGMgVO0jg7keVrGVefobUxmfTtuqqVGQ1PNWGI1Ejy2/Q6+o9V6Rooz37fQz1p+wf+bjTptMusFcw75jxf0X3dd4gTsbbVY9E+uNL7LBPG8WpBbH9b7kB91vumcqIJ0Ti5xDRnKTwFc+Q5np+47+kK9QAAAIBd81ZJiKWCR9tdnGoJyWN/I18RQpPdluT9dzq8SVWDB/PHtDHVN98NcNlUXPS9dTCUhVVa3U4o8hHuvC7jdOlqgPhM/N4qn4JGvMLoXXKa/BngyIdySzA4A/G6W5GxRiJ1c99OCljTcgINqV4oqidxMcq7RnGlvdvsniLElA2sXA==';
+    const raw = Buffer.from('00003b61d24a9b1f7cce831aaa48b5eb1ff662908151c1ed7c8bfd707e14f908dd5798d0472e2939', 'hex');
+    // As ssh2's sigSSHToASN1 builds it: a zero byte put before a high bit, one leading zero dropped (r keeps its second).
+    const integer = (bytes: Buffer) => (bytes[0]! & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes[0] === 0 && !(bytes[1]! & 0x80) ? bytes.subarray(1) : bytes);
+    const [r, s] = [integer(raw.subarray(0, 20)), integer(raw.subarray(20))];
+    expect(r.subarray(0, 2)).toEqual(Buffer.of(0, 0x3b));
+    const der = Buffer.concat([Buffer.of(0x30, 4 + r.length + s.length, 0x02, r.length), r, Buffer.of(0x02, s.length), s]);
+    const blob = Buffer.from(dsa.split(' ')[1]!, 'base64');
+    const signed = { username: SN, key: { algo: 'ssh-dss', data: blob }, blob: SESSION_DATA, signature: der };
+    expect(checkKeyOffer(registryWith(SN, blob), signed)).toEqual({ accept: true });
+    const other = Buffer.from(SESSION_DATA.toString().toUpperCase());
+    expect(checkKeyOffer(registryWith(SN, blob), { ...signed, blob: other })).toEqual({ accept: false, reason: 'the signature does not verify' });
+  });
+
   it('refuses every key while the registry is not running', () => {
     expect(registeredKeyVerdict(null, offer(laptop.blob))).toEqual({ accept: false, reason: 'the registry is not running' });
   });
