@@ -103,6 +103,26 @@ describe('importBundle', () => {
     expect(store.get('SHC00000002')?.expires).toEqual(['20300101T000000Z']);
   });
 
+  it('does not check again the leases it holds, as far as they were checked (a feed brings every lease at each change)', async () => {
+    const store = new LeaseStore(memoryStore());
+    await importBundle(lease('SHC00000001') + lease('SHC00000002') + lease('SHC00000004'), store, options());
+    await importBundle(lease('SHC00000005'), store, options({ key: null }));
+    // Under the deployment's key id, a key that refuses every signature: a lease let through was not checked.
+    const blind = { key: stranger.key, keyid: deployment.keyid };
+    const registeredSince = { ...UUIDS, SHC00000004: uuidOf('SHC00000004') };
+    const again = lease('SHC00000001') + lease('SHC00000002') + lease('SHC00000002', '20310101T000000Z') + lease('SHC00000003') + lease('SHC00000004') + lease('SHC00000005');
+    const report = await importBundle(again, store, options({ key: blind, uuidOf: (serial) => registeredSince[serial] }));
+    // Held and checked as far as now: kept. Changed, new, registered since (a full check is due) or held unchecked: checked, and refused here.
+    expect(report).toMatchObject({ serials: 1, checked: { full: 1, key: 0 } });
+    expect(report.refused.map((r) => r.serial)).toEqual(['SHC00000002', 'SHC00000002', 'SHC00000003', 'SHC00000004', 'SHC00000005']);
+    expect(store.get('SHC00000001')).toMatchObject({ text: lease('SHC00000001'), checked: 'full' });
+    // With the real key, the same bundle is checked where it must be and stored whole.
+    const real = await importBundle(again, store, options({ uuidOf: (serial) => registeredSince[serial] }));
+    expect(real).toMatchObject({ serials: 5, checked: { full: 2, key: 3 }, refused: [] });
+    // A key replaced since: everything is checked again (and refused by a stranger's key).
+    expect((await importBundle(again, store, options({ key: stranger }))).refused).toHaveLength(6);
+  });
+
   it('stores anything lease-shaped without a key, and says so', async () => {
     const store = new LeaseStore(memoryStore());
     const report = await importBundle(lease('SHC00000002', undefined, stranger), store, options({ key: null }));
