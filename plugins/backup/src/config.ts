@@ -62,6 +62,11 @@ export const backupOptions = {
   login_timeout: option.duration(60_000),
   /** SSH connections held at once; more are closed at once. */
   max_connections: option.integer({ min: 1, max: 100_000 }, 64),
+  /**
+   * The CPU priority of the backups' bulk work (the SSH transport and rsync), as `nice` counts it;
+   * 0 runs it as the daemon runs. A wave of backups then takes the CPU only when nothing answers laptops.
+   */
+  nice: option.integer({ min: 0, max: 19 }, 10),
   /** The laptops' backups together may hold this much of the volume; over it, the oldest snapshots of laptops over their fair share go. */
   volume_quota: volumeQuota({ percent: 70 }),
   /** How often the volume quota is checked, besides at start and after a snapshot that may have put the volume over it; 0 for never. */

@@ -134,6 +134,7 @@ export default definePlugin({
         loginTimeoutMs: config.login_timeout,
         maxConnections: config.max_connections,
       },
+      nice: config.nice,
       log,
       answer: answerSsh,
       lost: (why) => transfers.lostAll(why),

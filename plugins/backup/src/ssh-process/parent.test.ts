@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Logger } from 'sugar-server';
@@ -11,6 +11,10 @@ import { SshProcess } from './parent.js';
 import { ed25519 } from '../ssh-keys.test-support.js';
 
 const SN = 'SHC0123456A';
+/** The backup's niceness in these tests. */
+const NICE = 5;
+/** The niceness of process `pid` (field 19 of its stat; the name before it may hold spaces). */
+const nicenessIn = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 
 const laptopKey = ed25519();
 const strangerKey = ed25519();
@@ -35,9 +39,10 @@ async function answer(call: SshCall): Promise<unknown> {
       return call.username === SN && registered.equals(call.data) ? { accept: true } : { accept: false, reason: 'not the laptop\'s key' };
     }
     case 'plan':
-      return call.command === 'rsync --version'
-        ? { transfer: 7, run: { rsyncPath: '/usr/bin/rsync', args: ['--version'], cwd: dir, home: dir } }
-        : { refusal: 'BACKUP_ERR_COMMAND_REFUSED: command refused: not here' };
+      if (call.command === 'rsync --version') return { transfer: 7, run: { rsyncPath: '/usr/bin/rsync', args: ['--version'], cwd: dir, home: dir } };
+      // What a transfer's program sees of its own priority.
+      if (call.command === 'niceness') return { transfer: 8, run: { rsyncPath: '/bin/cat', args: ['/proc/self/stat'], cwd: dir, home: dir } };
+      return { refusal: 'BACKUP_ERR_COMMAND_REFUSED: command refused: not here' };
     case 'ended':
       ends.push(call);
       // Slow on purpose: the laptop must still hear its exit status only after this.
@@ -51,6 +56,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ssh-process-'));
   ssh = new SshProcess({
     init: { hostKeys: [ed25519().private], algorithms: sshAlgorithms(true), loginTimeoutMs: 5_000, maxConnections: 8 },
+    nice: NICE,
     log,
     answer,
     lost: (why) => void lost.push(why),
@@ -113,6 +119,17 @@ describe('the SSH process', () => {
     client.end();
     expect(result).toEqual({ stdout: '', stderr: 'sugar-server: BACKUP_ERR_COMMAND_REFUSED: command refused: not here\n', code: 1 });
     expect(ends).toHaveLength(1);
+  });
+
+  it('runs at the backup\'s niceness, and so does every rsync it starts, while the daemon keeps its own', async () => {
+    const expected = Math.min(19, getPriority() + NICE);
+    expect(nicenessIn(await readFile(`/proc/${ssh.status().pid}/stat`, 'utf8'))).toBe(expected);
+    const client = await connect(laptopKey.private);
+    const result = await exec(client, 'niceness');
+    client.end();
+    expect(result.code).toBe(0);
+    expect(nicenessIn(result.stdout)).toBe(expected);
+    expect(getPriority()).not.toBe(expected);
   });
 
   it('lets in only the key the daemon says is the laptop\'s, and its log lines reach the plugin\'s log', async () => {

@@ -8,7 +8,7 @@
  * come while it is down are closed, which ssh and ds-backup take as "try
  * later". Stopping the plugin stops it, and kills it if it does not go.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { answer, type Logger } from 'sugar-server';
@@ -18,6 +18,8 @@ import { fieldsReceived, type FromSsh, type SshCall, type SshInit, type ToSsh } 
 /** The built entry beside this file; run from sources (the unit tests), its TypeScript through tsx. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 const ENTRY = fileURLToPath(new URL(FROM_SOURCES ? './child.ts' : './child.js', import.meta.url));
+/** coreutils' `nice` (Essential in Debian): the process starts lowered, every thread and child of it too. */
+const NICE_PATH = '/usr/bin/nice';
 
 /** Waits before starting a process that died again, by how many times in a row it died young. */
 const RESTART_DELAYS_MS = [0, 1_000, 5_000, 30_000];
@@ -28,6 +30,8 @@ const STOP_GRACE_MS = 2_000;
 
 export interface SshProcessDeps {
   readonly init: SshInit;
+  /** Run the process (and so every rsync it starts) at this niceness; 0 as the daemon runs. */
+  readonly nice: number;
   /** The plugin's log: the process's lines are written here. */
   readonly log: Logger;
   /** Answer a call of the SSH process. */
@@ -93,12 +97,15 @@ export class SshProcess {
   }
 
   private spawn(): Promise<void> {
-    const { log } = this.deps;
-    const child = fork(ENTRY, [], {
+    const { log, nice } = this.deps;
+    // Node's fork() with a prefix: lowered from its first instruction, so no thread or rsync
+    // it starts escapes the niceness (renicing after the start would catch only the main thread).
+    const node = [process.execPath, ...(FROM_SOURCES ? ['--import', 'tsx'] : []), ENTRY];
+    const [command, ...args] = nice > 0 ? [NICE_PATH, '-n', String(nice), ...node] : node;
+    const child = spawn(command!, args, {
       serialization: 'advanced',
       // Lines come over IPC; stderr is kept for what only Node itself would say (a fatal error).
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      execArgv: FROM_SOURCES ? ['--import', 'tsx'] : [],
     });
     this.child = child;
     const started = Date.now();
