@@ -40,6 +40,8 @@ export interface BackupOptions extends SshSettings {
   readonly timeoutMs?: number;
   /** Add `--stats` to each transfer to count the bytes moved (ds-backup does not). */
   readonly stats?: boolean;
+  /** Run rsync and its ssh at this niceness (a fleet simulated beside the server it tests); as started unless given. */
+  readonly nice?: number;
 }
 
 /** One rsync run of a backup. */
@@ -94,14 +96,14 @@ export async function backup(host: string, identity: Identity, options: BackupOp
     for (const [source, destination] of sources) {
       // The trailing slash copies the folder's contents, not the folder (ds-backup adds it too).
       const from = source.endsWith('/') ? source : `${source}/`;
-      const run = await runRsync([...DS_BACKUP_RSYNC_OPTIONS, ...stats, '-e', ssh.command, from, remote(host, destination)]);
+      const run = await runRsync([...DS_BACKUP_RSYNC_OPTIONS, ...stats, '-e', ssh.command, from, remote(host, destination)], options);
       if (run.code !== 0) throw SugaroidErrors.TRANSFER(`backup of ${source} to ${destination}`, run.code, run.stderr);
       transfers.push({ source, destination, elapsedMs: run.elapsedMs, ...(options.stats ? transferStats(run.stdout) : {}) });
     }
     const done = join(ssh.dir, 'done');
     await writeFile(done, '');
     const completion = COMPLETION_FOLDER + identity.serial;
-    const run = await runRsync([...COMPLETION_RSYNC_OPTIONS, ...stats, '-e', ssh.command, done, remote(host, completion)]);
+    const run = await runRsync([...COMPLETION_RSYNC_OPTIONS, ...stats, '-e', ssh.command, done, remote(host, completion)], options);
     if (run.code !== 0) throw SugaroidErrors.TRANSFER(`completion file ${completion}`, run.code, run.stderr);
     transfers.push({ source: done, destination: completion, elapsedMs: run.elapsedMs, ...(options.stats ? transferStats(run.stdout) : {}) });
     return { serial: identity.serial, checks, transfers, elapsedMs: performance.now() - started };

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity } from '../identity.js';
-import { runProgram } from './spawner.js';
+import { runProgram, type ProgramOptions } from './spawner.js';
 
 /** How the laptop's ssh connects. */
 export interface SshSettings {
@@ -89,11 +89,11 @@ export interface RsyncResult {
 }
 
 /** Run the system rsync with `args` (no shell, started off this thread: see spawner.ts); never rejects for a non-zero exit. */
-export async function runRsync(args: readonly string[]): Promise<RsyncResult> {
+export async function runRsync(args: readonly string[], options: Pick<ProgramOptions, 'nice'> = {}): Promise<RsyncResult> {
   const started = performance.now();
   // No agent: ds-backup's ssh offers the laptop's key only.
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
-  const { code, stdout, stderr } = await runProgram('rsync', args, env);
+  const { code, stdout, stderr } = await runProgram('rsync', args, env, options);
   return { code, stdout, stderr: stderr.trim(), elapsedMs: performance.now() - started };
 }
 

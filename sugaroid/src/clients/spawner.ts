@@ -20,6 +20,19 @@ interface Job {
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly tail: number;
+  readonly nice: number;
+}
+
+/** How a program is run besides its arguments. */
+export interface ProgramOptions {
+  /** Keep the last this many characters of each output (20,000 unless given). */
+  readonly tail?: number;
+  /**
+   * Run it (and what it starts, such as rsync's ssh) at this niceness through
+   * coreutils' `nice`: laptops simulated on the machine of the server under
+   * test leave the CPU to the server. A missing program then exits 127 instead of failing to start.
+   */
+  readonly nice?: number;
 }
 
 type Answer = { readonly id: number } & ({ readonly result: ProgramResult } | { readonly error: string });
@@ -28,12 +41,14 @@ type Answer = { readonly id: number } & ({ readonly result: ProgramResult } | { 
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-parentPort.on('message', ({ id, command, args, env, tail }) => {
+parentPort.on('message', ({ id, command, args, env, tail, nice }) => {
   let stdout = '';
   let stderr = '';
   let child;
   try {
-    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    child = nice > 0
+      ? spawn('nice', ['-n', String(nice), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.message || err) });
     return;
@@ -71,12 +86,13 @@ function theWorker(): Worker {
 }
 
 /** Run `command` with `args` (no shell) from the spawning thread; never rejects for a non-zero exit, only when it cannot start. */
-export function runProgram(command: string, args: readonly string[], env: NodeJS.ProcessEnv, tail = 20_000): Promise<ProgramResult> {
+export function runProgram(command: string, args: readonly string[], env: NodeJS.ProcessEnv, options: ProgramOptions = {}): Promise<ProgramResult> {
+  const { tail = 20_000, nice = 0 } = options;
   const thread = theWorker();
   const id = nextId++;
   thread.ref();
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    thread.postMessage({ id, command, args: [...args], env, tail } satisfies Job);
+    thread.postMessage({ id, command, args: [...args], env, tail, nice } satisfies Job);
   });
 }
