@@ -2,7 +2,7 @@ import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { folderShares, folderUsage } from './usage.js';
+import { distinctInodeBytes, folderShares, folderUsage } from './usage.js';
 
 describe('folderUsage', () => {
   let dir: string;
@@ -22,6 +22,17 @@ describe('folderUsage', () => {
 
   it('is 0 for a folder that does not exist', async () => {
     expect(await folderUsage(join(dir, 'none'))).toBe(0);
+  });
+
+  it('reads find\'s listing from its bytes: once per inode, 64-bit inode numbers exact, a cut-off record ignored', () => {
+    const listing = Buffer.from([
+      '12 1000', '13 5', '12 1000',
+      // Two inodes that one double would round to the same number.
+      '18446744073709551614 7', '18446744073709551615 11',
+      '99 4',
+    ].map((record) => `${record}\0`).join('') + '100 123');
+    expect(distinctInodeBytes(listing)).toBe(1000 + 5 + 7 + 11 + 4);
+    expect(distinctInodeBytes(Buffer.alloc(0))).toBe(0);
   });
 });
 
