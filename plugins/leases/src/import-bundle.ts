@@ -44,16 +44,15 @@ export interface ImportOptions {
 const CHECKS_PER_TURN = 64;
 
 /**
- * What is held for a serial, when the bundle brings exactly those leases again and
+ * Whether what is held for a serial stands unchecked: the bundle brings exactly those leases again and
  * they were checked, with this key, as far as a check now would go (by key while the
  * laptop is unknown, fully once its UUID is; a laptop's UUID is its hardware's): a
  * feed republishes every lease at each change, and the school need only check what changed.
  */
-function alreadyProven(held: SerialLeases | undefined, leases: readonly Lease[], key: LeaseKey, uuid: string | undefined): (SerialLeases & { checked: 'full' | 'key' }) | undefined {
-  if (!held || held.checked !== (uuid === undefined ? 'key' : 'full')) return undefined;
+function alreadyProven(held: SerialLeases | undefined, leases: readonly Lease[], key: LeaseKey, uuid: string | undefined): held is SerialLeases & { readonly checked: 'full' | 'key' } {
+  if (!held || held.checked !== (uuid === undefined ? 'key' : 'full')) return false;
   // The key id is the key's own (its last bytes): leases held under a key replaced since are checked again.
-  if (!leases.every((lease) => lease.sig01?.keyid === key.keyid)) return undefined;
-  return held.text === leases.map((lease) => lease.text).join('') ? { ...held, checked: held.checked } : undefined;
+  return leases.every((lease) => lease.sig01?.keyid === key.keyid) && held.text === leases.map((lease) => lease.text).join('');
 }
 
 /** Import `data` into `store`; throws LEASES_ERR_BAD_BUNDLE when nothing in it is a lease. */
@@ -66,10 +65,10 @@ export async function importBundle(data: Buffer | string, store: LeaseStore, opt
 
   for (const { serial, leases } of bundle.entries) {
     const uuid = options.key ? options.uuidOf(serial) : undefined;
-    const proven = options.key ? alreadyProven(store.get(serial), leases, options.key, uuid) : undefined;
-    if (proven) {
-      checked[proven.checked]++;
-      accepted.push([serial, { ...proven, importedAt: options.now.toISOString(), source: options.source }]);
+    const held = store.get(serial);
+    if (options.key && alreadyProven(held, leases, options.key, uuid)) {
+      checked[held.checked]++;
+      accepted.push([serial, { ...held, importedAt: options.now.toISOString(), source: options.source }]);
       continue;
     }
     // Checking a signature is CPU work; a big bundle must not hold port 191 for its whole length.
