@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('sugaroid fleet-swarm', () => {
   it('enrols N schools through the admin API and checks them in with reports the Mothership takes', async () => {
-    const run = await runCommand(process.execPath, [SUGAROID_MAIN, 'fleet-swarm', '--schools', '40', '--server', mothership.url, '--admin-token', token, '--rounds', '2', '--json']);
+    const run = await runCommand(process.execPath, [SUGAROID_MAIN, 'fleet-swarm', '--schools', '40', '--server', mothership.url, `--admin-token=${token}`, '--rounds', '2', '--json']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const figures = JSON.parse(run.stdout) as { enrolment: { ok: number }; feeds: { name: string; version: number }[]; checkins: { ok: number; errors: number } };
     expect(figures.enrolment.ok).toBe(40);
